@@ -1,0 +1,25 @@
+'use strict';
+// One Jest project per package. Tests import sibling packages from source
+// (moduleNameMapper), so `jest` never runs against stale builds; child-process
+// tests use the compiled dist/ that `tsc -b` (run first by `npm test`) produced.
+const fs = require('fs');
+const path = require('path');
+
+const packages = fs.readdirSync(path.join(__dirname, 'packages'))
+  .filter((name) => fs.existsSync(path.join(__dirname, 'packages', name, 'test')));
+
+module.exports = {
+  projects: packages.map((name) => ({
+    displayName: name,
+    rootDir: path.join(__dirname, 'packages', name),
+    testMatch: ['<rootDir>/test/**/*.test.ts'],
+    testEnvironment: 'node',
+    transform: {
+      '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: { sourceMap: true } }],
+    },
+    moduleNameMapper: {
+      '^@tracewire/([a-z-]+)$': path.join(__dirname, 'packages', '$1', 'src'),
+    },
+  })),
+  testTimeout: 30000,
+};

@@ -1,0 +1,40 @@
+// Span times are read with performance.now(): monotonic, sub-microsecond and
+// allocation-free. They are milliseconds since `performance.timeOrigin`, the
+// wall-clock instant the process started, so epoch time = timeOrigin + now().
+// Conversion to epoch nanoseconds is done only when a span is exported.
+import { performance } from 'perf_hooks';
+
+/** Milliseconds on the tracer's clock (monotonic, anchored at timeOrigin). */
+export const now: () => number = performance.now.bind(performance);
+
+// timeOrigin is a float in ms; split it once into whole seconds + nanoseconds
+// so later arithmetic stays exact (ns since epoch exceeds 2^53).
+const originMs = performance.timeOrigin;
+const originSeconds = Math.floor(originMs / 1000);
+const originNanos = Math.round((originMs - originSeconds * 1000) * 1e6);
+
+/** Converts a tracer-clock time into epoch [seconds, nanoseconds] with exact integers. */
+export function toEpoch(time: number): [number, number] {
+  const wholeMs = Math.floor(time);
+  let nanos = originNanos + wholeMs * 1e6 + Math.round((time - wholeMs) * 1e6);
+  const carry = Math.floor(nanos / 1e9);
+  nanos -= carry * 1e9;
+  return [originSeconds + carry, nanos];
+}
+
+/** Epoch nanoseconds as a decimal string (what OTLP/JSON and tests want). */
+export function toEpochNanosString(time: number): string {
+  const [s, ns] = toEpoch(time);
+  return s === 0 ? String(ns) : s + String(ns).padStart(9, '0');
+}
+
+/** Epoch nanoseconds as bigint (exact). */
+export function toEpochNanos(time: number): bigint {
+  const [s, ns] = toEpoch(time);
+  return BigInt(s) * 1_000_000_000n + BigInt(ns);
+}
+
+/** Converts epoch milliseconds (Date.now()-style input from users) to tracer-clock time. */
+export function fromEpochMillis(epochMs: number): number {
+  return epochMs - originMs;
+}
