@@ -1,0 +1,84 @@
+// Configuration comes from the same OTEL_* variables the OpenTelemetry SDK
+// reads, with the same defaults, so switching is a package change only.
+import { Sampler, samplerFromEnv } from './sampler';
+import type { SpanLimits } from './span';
+
+export type Env = Record<string, string | undefined>;
+
+export interface BatchConfig {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduleDelayMillis: number;
+  exportTimeoutMillis: number;
+}
+
+export interface Config {
+  disabled: boolean;
+  sampler: Sampler;
+  /** OTEL_PROPAGATORS, raw; parsed by the propagation module. */
+  propagators: string | undefined;
+  /** OTEL_TRACES_EXPORTER: otlp, console, zipkin or none. */
+  exporter: 'otlp' | 'console' | 'zipkin' | 'none';
+  batch: BatchConfig;
+  limits: SpanLimits;
+  logLevel: string | undefined;
+  warnings: string[];
+}
+
+function integer(env: Env, name: string, fallback: number, warnings: string[], min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    warnings.push(`${name}=${JSON.stringify(raw)} is not a whole number >= ${min}; using ${fallback}.`);
+    return fallback;
+  }
+  return n;
+}
+
+function exporterName(raw: string | undefined, warnings: string[]): Config['exporter'] {
+  const names = (raw ?? 'otlp').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const first = names[0] ?? 'otlp';
+  if (names.length > 1) warnings.push(`OTEL_TRACES_EXPORTER lists several exporters; only ${first} is used.`);
+  if (first === 'otlp' || first === 'console' || first === 'zipkin' || first === 'none') return first;
+  warnings.push(`OTEL_TRACES_EXPORTER=${JSON.stringify(raw)} is not supported (use otlp, console, zipkin or none); using otlp.`);
+  return 'otlp';
+}
+
+export function configFromEnv(env: Env = process.env): Config {
+  const warnings: string[] = [];
+  const disabled = (env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true';
+  const sampler = samplerFromEnv(env.OTEL_TRACES_SAMPLER, env.OTEL_TRACES_SAMPLER_ARG, (m) => warnings.push(m));
+  const batch: BatchConfig = {
+    maxQueueSize: integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, warnings, 1),
+    maxExportBatchSize: integer(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, warnings, 1),
+    scheduleDelayMillis: integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, warnings),
+    exportTimeoutMillis: integer(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30000, warnings, 1),
+  };
+  if (batch.maxExportBatchSize > batch.maxQueueSize) {
+    warnings.push('OTEL_BSP_MAX_EXPORT_BATCH_SIZE is larger than OTEL_BSP_MAX_QUEUE_SIZE; using the queue size.');
+    batch.maxExportBatchSize = batch.maxQueueSize;
+  }
+  const attributeCountLimit = integer(env, 'OTEL_ATTRIBUTE_COUNT_LIMIT', 128, warnings);
+  // OTel's default is unlimited; an unbounded string from a header or a query
+  // would then cost memory per queued span, so tracewire caps it.
+  const attributeValueLengthLimit = integer(env, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', 8192, warnings);
+  const limits: SpanLimits = {
+    attributeCountLimit: integer(env, 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', attributeCountLimit, warnings),
+    attributeValueLengthLimit: integer(env, 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', attributeValueLengthLimit, warnings),
+    eventCountLimit: integer(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT', 128, warnings),
+    linkCountLimit: integer(env, 'OTEL_SPAN_LINK_COUNT_LIMIT', 128, warnings),
+    attributePerEventCountLimit: integer(env, 'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 128, warnings),
+    attributePerLinkCountLimit: integer(env, 'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', 128, warnings),
+  };
+  return {
+    disabled,
+    sampler,
+    propagators: env.OTEL_PROPAGATORS,
+    exporter: exporterName(env.OTEL_TRACES_EXPORTER, warnings),
+    batch,
+    limits,
+    logLevel: env.OTEL_LOG_LEVEL,
+    warnings,
+  };
+}

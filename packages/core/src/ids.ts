@@ -1,0 +1,47 @@
+// Trace and span ids come from a pool of crypto-random bytes refilled in
+// blocks, so an id costs a few table lookups instead of a syscall.
+import { randomFillSync } from 'crypto';
+
+const POOL_SIZE = 4096;
+const pool = Buffer.allocUnsafe(POOL_SIZE);
+let offset = POOL_SIZE;
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push((i < 16 ? '0' : '') + i.toString(16));
+
+function randomHex(bytes: number): string {
+  if (offset + bytes > POOL_SIZE) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  let out = '';
+  let allZero = true;
+  for (let i = 0; i < bytes; i++) {
+    const b = pool[offset++];
+    if (b !== 0) allZero = false;
+    out += HEX[b];
+  }
+  // An all-zero id is invalid on the wire; the odds are 2^-64, but be exact.
+  return allZero ? randomHex(bytes) : out;
+}
+
+export function newTraceId(): string {
+  return randomHex(16);
+}
+
+export function newSpanId(): string {
+  return randomHex(8);
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
+
+export function isValidTraceId(id: string): boolean {
+  return TRACE_ID.test(id) && id !== ZERO_TRACE;
+}
+
+export function isValidSpanId(id: string): boolean {
+  return SPAN_ID.test(id) && id !== ZERO_SPAN;
+}

@@ -1,0 +1,47 @@
+// The process's propagator (from OTEL_PROPAGATORS) and the two calls
+// instrumentations use: inject the active context into outgoing headers,
+// extract an incoming one. Extracted remote parents become a non-recording
+// span in the returned context so child spans link to them.
+import { Context, contextWithBaggage, contextWithSpan } from './context';
+import { log } from './logger';
+import { defaultGetter, defaultSetter, propagatorsFromEnv } from './propagation';
+import { NonRecordingSpan } from './span';
+import { Carrier, PropagationContext, TextMapGetter, TextMapPropagator, TextMapSetter } from './types';
+
+interface PropagationState {
+  propagator: TextMapPropagator;
+}
+
+const KEY = Symbol.for('tracewire.propagation');
+const holder = globalThis as unknown as Record<symbol, PropagationState | undefined>;
+const shared: PropagationState = holder[KEY] ?? (holder[KEY] = { propagator: propagatorsFromEnv(undefined, () => {}) });
+
+export function configurePropagation(raw: string | undefined): void {
+  shared.propagator = propagatorsFromEnv(raw, (message) => log.warn(message));
+}
+
+/** Header names the configured propagators use (to allow through CORS, or to skip when capturing). */
+export function propagationFields(): readonly string[] {
+  return shared.propagator.fields;
+}
+
+/** Writes the context's trace headers into `carrier`. */
+export function inject(ctx: Context, carrier: Carrier, setter: TextMapSetter = defaultSetter): void {
+  const spanContext = ctx.span?.spanContext();
+  if (spanContext === undefined && ctx.baggage === undefined) return;
+  shared.propagator.inject({ spanContext, baggage: ctx.baggage }, carrier, setter);
+}
+
+/** Returns `ctx` with the remote parent and baggage `carrier` holds, if any. Never throws. */
+export function extract(ctx: Context, carrier: Carrier, getter: TextMapGetter = defaultGetter): Context {
+  let found: PropagationContext;
+  try {
+    found = shared.propagator.extract({}, carrier, getter);
+  } catch {
+    return ctx;
+  }
+  let out = ctx;
+  if (found.spanContext) out = contextWithSpan(out, new NonRecordingSpan(found.spanContext));
+  if (found.baggage && found.baggage.size > 0) out = contextWithBaggage(out, found.baggage);
+  return out;
+}

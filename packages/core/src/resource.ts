@@ -1,0 +1,75 @@
+// The resource describes the process that emits spans. service.name follows
+// the OTel precedence: OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then
+// (tracewire's addition) the app's package.json name, then unknown_service:node.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Env } from './config';
+import type { Attributes, Resource } from './types';
+import { VERSION } from './version';
+
+/** Parses OTEL_RESOURCE_ATTRIBUTES (`k=v,k2=v2`, values percent-encoded). Bad members are skipped with a warning. */
+export function parseResourceAttributes(raw: string | undefined, warnings: string[]): Attributes {
+  const out: Attributes = {};
+  if (!raw) return out;
+  for (const member of raw.split(',')) {
+    if (member.trim() === '') continue;
+    const eq = member.indexOf('=');
+    const key = eq > 0 ? member.slice(0, eq).trim() : '';
+    if (!key) {
+      warnings.push(`OTEL_RESOURCE_ATTRIBUTES member ${JSON.stringify(member)} is not key=value; skipped.`);
+      continue;
+    }
+    try {
+      out[key] = decodeURIComponent(member.slice(eq + 1).trim());
+    } catch {
+      warnings.push(`OTEL_RESOURCE_ATTRIBUTES value for ${key} is not valid percent-encoding; skipped.`);
+    }
+  }
+  return out;
+}
+
+interface AppPackage {
+  name?: string;
+  version?: string;
+}
+
+/** The nearest package.json above the entry script (or cwd), if it has a name. */
+export function findAppPackage(start: string | undefined): AppPackage {
+  let dir = start ? path.dirname(path.resolve(start)) : process.cwd();
+  for (let i = 0; i < 32; i++) {
+    const file = path.join(dir, 'package.json');
+    try {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as AppPackage;
+      if (typeof pkg.name === 'string' && pkg.name) return pkg;
+    } catch {
+      // no package.json here (or unreadable): keep walking up
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir || path.basename(dir) === 'node_modules') break;
+    dir = parent;
+  }
+  return {};
+}
+
+export function resourceFromEnv(env: Env, warnings: string[], entry: string | undefined = process.argv[1]): Resource {
+  const fromEnv = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES, warnings);
+  const attributes: Attributes = {
+    'telemetry.sdk.name': 'tracewire',
+    'telemetry.sdk.language': 'nodejs',
+    'telemetry.sdk.version': VERSION,
+    'process.pid': process.pid,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': process.versions.node,
+    'host.name': os.hostname(),
+    ...fromEnv,
+  };
+  const envName = env.OTEL_SERVICE_NAME?.trim();
+  if (envName) attributes['service.name'] = envName;
+  else if (!fromEnv['service.name']) {
+    const pkg = findAppPackage(entry);
+    attributes['service.name'] = pkg.name ?? 'unknown_service:node';
+    if (pkg.name && pkg.version && !fromEnv['service.version']) attributes['service.version'] = pkg.version;
+  }
+  return { attributes };
+}

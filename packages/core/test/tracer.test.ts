@@ -1,0 +1,291 @@
+import {
+  activeContext,
+  bind,
+  InMemoryExporter,
+  NOOP_SPAN,
+  ReadableSpan,
+  Sdk,
+  SpanKind,
+  SpanStatusCode,
+  start,
+  suppressTracing,
+  toEpochNanosString,
+  trace,
+  withContext,
+} from '@tracewire/core';
+import { EventEmitter } from 'events';
+
+let exporter: InMemoryExporter;
+let sdk: Sdk;
+
+beforeEach(() => {
+  exporter = new InMemoryExporter();
+  sdk = start({ exporter, processor: 'simple', flushOnExit: false, env: { OTEL_SERVICE_NAME: 'tracer-test' } });
+});
+
+afterEach(async () => {
+  await sdk.shutdown();
+});
+
+const byName = (name: string): ReadableSpan => {
+  const span = exporter.spans.find((s) => s.name === name);
+  if (!span) throw new Error(`no span named ${name}: ${exporter.spans.map((s) => s.name).join(', ')}`);
+  return span;
+};
+
+describe('trace.span', () => {
+  it('ends the span and returns the value of a sync function', () => {
+    const value = trace.span('sync', (span) => {
+      span.setAttribute('user.id', 42);
+      return 'done';
+    });
+    expect(value).toBe('done');
+    const span = byName('sync');
+    expect(span.attributes['user.id']).toBe(42);
+    expect(span.endTime).toBeGreaterThanOrEqual(span.startTime);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(span.kind).toBe(SpanKind.INTERNAL);
+  });
+
+  it('waits for a promise and nests spans through await', async () => {
+    const result = await trace.span('auth_service', async (outer) => {
+      outer.addEvent('authenticated', { 'user.id': 'u1' });
+      await new Promise((r) => setTimeout(r, 5));
+      return trace.span('product_service', async () => {
+        await Promise.resolve();
+        return 7;
+      });
+    });
+    expect(result).toBe(7);
+    const outer = byName('auth_service');
+    const inner = byName('product_service');
+    expect(inner.parentSpanId).toBe(outer.spanId);
+    expect(inner.traceId).toBe(outer.traceId);
+    expect(outer.parentSpanId).toBeUndefined();
+    expect(outer.events.map((e) => e.name)).toEqual(['authenticated']);
+    expect(outer.events[0].attributes).toEqual({ 'user.id': 'u1' });
+    expect(outer.endTime - outer.startTime).toBeGreaterThanOrEqual(4);
+  });
+
+  it('marks a sync throw as an error with an exception event and rethrows the same error', () => {
+    const boom = new TypeError('bad input');
+    expect(() => trace.span('fails', () => { throw boom; })).toThrow(boom);
+    const span = byName('fails');
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'bad input' });
+    expect(span.attributes['error.type']).toBe('TypeError');
+    const event = span.events.find((e) => e.name === 'exception');
+    expect(event?.attributes?.['exception.type']).toBe('TypeError');
+    expect(event?.attributes?.['exception.message']).toBe('bad input');
+    expect(String(event?.attributes?.['exception.stacktrace'])).toContain('bad input');
+  });
+
+  it('marks a rejection as an error and rejects with the same reason', async () => {
+    class PaymentError extends Error {}
+    const reason = new PaymentError('card declined');
+    await expect(trace.span('pay', async () => { throw reason; })).rejects.toBe(reason);
+    const span = byName('pay');
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes['error.type']).toBe('PaymentError');
+  });
+
+  it('rejects a missing function with a clear message', () => {
+    expect(() => (trace.span as (n: string, o: object) => void)('x', {})).toThrow(/fn must be a function/);
+  });
+
+  it('accepts options: kind, attributes, root', () => {
+    trace.span('outer', () => {
+      trace.span('fresh', { root: true, kind: SpanKind.PRODUCER, attributes: { a: 'b' } }, () => undefined);
+    });
+    const fresh = byName('fresh');
+    expect(fresh.parentSpanId).toBeUndefined();
+    expect(fresh.traceId).not.toBe(byName('outer').traceId);
+    expect(fresh.kind).toBe(SpanKind.PRODUCER);
+    expect(fresh.attributes).toEqual({ a: 'b' });
+  });
+});
+
+describe('context', () => {
+  it('activeSpan is the span of trace.span and undefined outside', () => {
+    expect(trace.activeSpan()).toBeUndefined();
+    trace.span('here', (span) => {
+      expect(trace.activeSpan()).toBe(span);
+    });
+    expect(trace.activeSpan()).toBeUndefined();
+  });
+
+  it('follows timers and event emitter callbacks registered inside the span', async () => {
+    const emitter = new EventEmitter();
+    let timerParent: string | undefined;
+    await trace.span('parent', async (parent) => {
+      await new Promise<void>((resolve) =>
+        setTimeout(() => {
+          timerParent = trace.activeSpan()?.spanContext().spanId;
+          resolve();
+        }, 1),
+      );
+      expect(timerParent).toBe(parent.spanContext().spanId);
+      emitter.on('ping', bind(() => trace.span('listener', () => undefined)));
+    });
+    emitter.emit('ping');
+    expect(byName('listener').parentSpanId).toBe(byName('parent').spanId);
+  });
+
+  it('withSpan makes a started span active', () => {
+    const span = trace.startSpan('manual');
+    trace.withSpan(span, () => trace.span('child', () => undefined));
+    span.end();
+    expect(byName('child').parentSpanId).toBe(byName('manual').spanId);
+  });
+
+  it('suppressTracing makes nothing inside', () => {
+    suppressTracing(() => {
+      const span = trace.startSpan('hidden');
+      expect(span).toBe(NOOP_SPAN);
+      span.end();
+    });
+    expect(exporter.spans).toHaveLength(0);
+  });
+
+  it('withContext runs with exactly the given context', () => {
+    const ctx = activeContext();
+    expect(withContext(ctx, (a: number, b: number) => a + b, 2, 3)).toBe(5);
+  });
+});
+
+describe('span', () => {
+  it('ignores calls after end and ends once', () => {
+    const span = trace.startSpan('once');
+    span.end();
+    span.setAttribute('late', true).addEvent('late').setStatus({ code: SpanStatusCode.ERROR }).updateName('renamed');
+    span.end();
+    expect(exporter.spans).toHaveLength(1);
+    const done = byName('once');
+    expect(done.attributes).toEqual({});
+    expect(done.events).toHaveLength(0);
+    expect(done.status.code).toBe(SpanStatusCode.UNSET);
+    expect(span.isRecording()).toBe(false);
+  });
+
+  it('keeps OK final and ignores UNSET', () => {
+    const span = trace.startSpan('ok');
+    span.setStatus({ code: SpanStatusCode.OK, message: 'dropped for OK' });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'ignored' });
+    span.end();
+    expect(byName('ok').status).toEqual({ code: SpanStatusCode.OK });
+  });
+
+  it('rejects invalid attribute values and mixed arrays', () => {
+    const span = trace.startSpan('attrs');
+    span.setAttributes({
+      s: 'x',
+      n: 1.5,
+      b: false,
+      arr: ['a', 'b'],
+      mixed: ['a', 1] as unknown as string[],
+      obj: { nested: true } as unknown as string,
+      undef: undefined,
+    });
+    span.setAttribute('', 'empty key');
+    span.end();
+    expect(byName('attrs').attributes).toEqual({ s: 'x', n: 1.5, b: false, arr: ['a', 'b'] });
+  });
+
+  it('bounds attributes, value length and events', async () => {
+    await sdk.shutdown();
+    sdk = start({
+      exporter,
+      processor: 'simple',
+      flushOnExit: false,
+      env: { OTEL_ATTRIBUTE_COUNT_LIMIT: '2', OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '5', OTEL_SPAN_EVENT_COUNT_LIMIT: '1' },
+    });
+    const span = trace.startSpan('bounded');
+    span.setAttribute('a', 'abcdefgh').setAttribute('b', ['123456', 'x']).setAttribute('c', 1).setAttribute('a', 'again');
+    span.addEvent('one').addEvent('two');
+    span.end();
+    const done = byName('bounded');
+    expect(done.attributes).toEqual({ a: 'again', b: ['12345', 'x'] });
+    expect(done.droppedAttributesCount).toBe(1);
+    expect(done.events).toHaveLength(1);
+    expect(done.droppedEventsCount).toBe(1);
+  });
+
+  it('takes explicit start/end times in epoch milliseconds and converts to exact nanoseconds', () => {
+    const t0 = Date.now() - 1000;
+    const span = trace.startSpan('timed', { startTime: t0 });
+    span.end(t0 + 250);
+    const done = byName('timed');
+    expect(toEpochNanosString(done.startTime)).toBe(`${t0}000000`);
+    expect(toEpochNanosString(done.endTime)).toBe(`${t0 + 250}000000`);
+  });
+
+  it('clock is anchored to wall time', () => {
+    const before = Date.now();
+    const span = trace.startSpan('now');
+    span.end();
+    const ms = Number(BigInt(toEpochNanosString(byName('now').startTime)) / 1_000_000n);
+    expect(Math.abs(ms - before)).toBeLessThan(50);
+  });
+
+  it('ids have the wire format', () => {
+    const span = trace.startSpan('ids');
+    const ctx = span.spanContext();
+    expect(ctx.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(ctx.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(ctx.traceFlags).toBe(1);
+    span.end();
+  });
+
+  it('ids do not repeat', () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 5000; i++) ids.add(trace.startSpan('x').spanContext().spanId);
+    expect(ids.size).toBe(5000);
+  });
+});
+
+describe('disabled and sampled-out', () => {
+  it('OTEL_SDK_DISABLED=true makes every span the no-op span', async () => {
+    await sdk.shutdown();
+    sdk = start({ exporter, processor: 'simple', flushOnExit: false, env: { OTEL_SDK_DISABLED: 'true' } });
+    expect(sdk.enabled).toBe(false);
+    const result = trace.span('nothing', (span) => {
+      expect(span).toBe(NOOP_SPAN);
+      expect(span.isRecording()).toBe(false);
+      return 1;
+    });
+    expect(result).toBe(1);
+    expect(exporter.spans).toHaveLength(0);
+  });
+
+  it('before start() spans are no-ops', async () => {
+    await sdk.shutdown();
+    expect(trace.startSpan('early')).toBe(NOOP_SPAN);
+    sdk = start({ exporter, processor: 'simple', flushOnExit: false });
+  });
+
+  it('always_off records nothing but children share the unsampled trace', async () => {
+    await sdk.shutdown();
+    sdk = start({ exporter, processor: 'simple', flushOnExit: false, env: { OTEL_TRACES_SAMPLER: 'always_off' } });
+    trace.span('root', (root) => {
+      expect(root.isRecording()).toBe(false);
+      expect(root.spanContext().traceFlags).toBe(0);
+      const child = trace.startSpan('child');
+      expect(child.spanContext().traceId).toBe(root.spanContext().traceId);
+      child.end();
+    });
+    expect(exporter.spans).toHaveLength(0);
+  });
+});
+
+describe('start()', () => {
+  it('is idempotent: a second call returns the running SDK', () => {
+    expect(start()).toBe(sdk);
+  });
+
+  it('builds the resource from the environment', () => {
+    expect(sdk.resource.attributes['service.name']).toBe('tracer-test');
+    expect(sdk.resource.attributes['telemetry.sdk.name']).toBe('tracewire');
+    expect(sdk.resource.attributes['telemetry.sdk.language']).toBe('nodejs');
+    expect(sdk.resource.attributes['process.pid']).toBe(process.pid);
+    expect(typeof sdk.resource.attributes['host.name']).toBe('string');
+  });
+});
