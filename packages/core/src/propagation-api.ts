@@ -29,7 +29,12 @@ export function propagationFields(): readonly string[] {
 export function inject(ctx: Context, carrier: Carrier, setter: TextMapSetter = defaultSetter): void {
   const spanContext = ctx.span?.spanContext();
   if (spanContext === undefined && ctx.baggage === undefined) return;
-  shared.propagator.inject({ spanContext, baggage: ctx.baggage }, carrier, setter);
+  try {
+    shared.propagator.inject({ spanContext, baggage: ctx.baggage }, carrier, setter);
+  } catch (error) {
+    // A custom setter may throw; the outgoing request must go on without headers.
+    log.debug(`trace header injection failed: ${(error as Error)?.message}`);
+  }
 }
 
 /** Returns `ctx` with the remote parent and baggage `carrier` holds, if any. Never throws. */
