@@ -15,7 +15,7 @@ module.exports = {
     testMatch: ['<rootDir>/test/**/*.test.ts'],
     testEnvironment: 'node',
     transform: {
-      '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: { sourceMap: true } }],
+      '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(__dirname, 'packages', name, 'tsconfig.json') }],
     },
     moduleNameMapper: {
       '^@tracewire/([a-z-]+)$': path.join(__dirname, 'packages', '$1', 'src'),

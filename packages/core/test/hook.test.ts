@@ -102,7 +102,7 @@ describe('enableInstrumentation', () => {
       core.enableInstrumentation(definition, { deferBuiltins: true });
       say(process.moduleLoadList.includes('NativeModule http'));
       const http = require('node:http');
-      say(typeof http.get.__wrapped);
+      say(typeof http.get.__original);
       http.get('http://127.0.0.1:1').on('error', () => say('refused'));
     `, def);
     expect(out).toEqual(['false', 'function', 'get called', 'refused']);

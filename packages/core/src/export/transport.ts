@@ -1,0 +1,344 @@
+// HTTP delivery shared by the OTLP and Zipkin exporters: one POST at a time,
+// retried with backoff on the answers that mean "try again later", always
+// inside the export timeout, never throwing, never traced, never keeping the
+// process alive by a timer.
+import type { Agent, ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'http';
+import { now } from '../clock';
+import { suppressTracing } from '../context';
+import { ExportResult, ExportResultCode, ReadableSpan, Resource, SpanExporter } from '../types';
+import { VERSION } from '../version';
+
+interface HttpClient {
+  request(url: URL, options: RequestOptions, callback: (res: IncomingMessage) => void): ClientRequest;
+  agent: Agent;
+}
+
+/** `fn` without the shimmer wrappers (`__original` chain) that instrumentations put around it. */
+function unwrapShimmer<F extends (...args: never[]) => unknown>(fn: F): F {
+  let current: F = fn;
+  for (let depth = 0; depth < 16; depth++) {
+    const inner = (current as F & { __original?: unknown }).__original;
+    if (typeof inner !== 'function') break;
+    current = inner as F;
+  }
+  return current;
+}
+
+/** node:http or node:https, required on the first export rather than when core
+ *  loads: core defers builtins until the app needs them (start-up time, and the
+ *  hook machinery patches them as they load). By then an instrumentation may
+ *  have wrapped `request`; the exporter calls what is underneath, so its own
+ *  requests never become spans, and also runs them in suppressTracing for
+ *  instrumentations that hook deeper (diagnostics_channel, non-shimmer patches). */
+function httpClient(url: URL): HttpClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = (url.protocol === 'https:' ? require('https') : require('http')) as typeof import('http');
+  // Keep-alive saves a handshake per batch; few sockets, since exports run one at a time.
+  // Idle keep-alive sockets are unref'ed by Node, so they never hold the process open.
+  return { request: unwrapShimmer(mod.request), agent: new mod.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 1 }) };
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  initialBackoffMillis: number;
+  maxBackoffMillis: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 5, initialBackoffMillis: 1000, maxBackoffMillis: 5000 };
+
+/** Statuses OTLP/HTTP says are transient; everything else non-2xx is final. */
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+const USER_AGENT = `tracewire/${VERSION}`;
+const MAX_ERROR_BODY = 256;
+
+export interface PostRequest {
+  url: URL;
+  client: HttpClient;
+  headers: OutgoingHttpHeaders;
+  body: Uint8Array;
+  /** Budget for all attempts and the waits between them. */
+  timeoutMillis: number;
+  retry: RetryPolicy;
+  /** Aborting cancels the wait before the next retry; the attempt in flight finishes. */
+  signal?: AbortSignal;
+}
+
+export interface PostOutcome {
+  ok: boolean;
+  attempts: number;
+  statusCode?: number;
+  error?: Error;
+}
+
+interface AttemptResult {
+  statusCode?: number;
+  retryable: boolean;
+  retryAfterMillis?: number;
+  error?: Error;
+}
+
+/** Retry-After as a delay in ms: delay-seconds or an HTTP-date; undefined when absent or invalid. */
+export function parseRetryAfter(value: string | undefined, nowEpochMillis: number): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // HTTP-dates (all three RFC 9110 forms) start with a day name; Date.parse alone accepts "-1".
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowEpochMillis);
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, so clients spread out. */
+export function backoffMillis(retryIndex: number, policy: RetryPolicy, random: number = Math.random()): number {
+  const ceiling = Math.min(policy.initialBackoffMillis * 2 ** retryIndex, policy.maxBackoffMillis);
+  return ceiling / 2 + (random * ceiling) / 2;
+}
+
+/** Where a request went, without credentials or query (they may hold secrets). */
+function describe(url: URL): string {
+  return `POST ${url.origin}${url.pathname}`;
+}
+
+function isTextual(contentType: string | undefined): boolean {
+  return contentType !== undefined && /json|text/i.test(contentType);
+}
+
+function attempt(request: PostRequest, timeoutMillis: number): Promise<AttemptResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (result: AttemptResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const onResponse = (res: IncomingMessage): void => {
+      const statusCode = res.statusCode ?? 0;
+      const ok = statusCode >= 200 && statusCode < 300;
+      let excerpt = '';
+      const keepExcerpt = !ok && isTextual(res.headers['content-type']);
+      res.on('data', (chunk: Buffer) => {
+        if (keepExcerpt && excerpt.length < MAX_ERROR_BODY) excerpt += chunk.toString('utf8', 0, MAX_ERROR_BODY);
+      });
+      res.on('error', (error) => finish({ retryable: true, error: new Error(`${describe(request.url)}: ${error.message}`) }));
+      res.on('end', () => {
+        if (ok) return finish({ statusCode, retryable: false });
+        const detail = excerpt ? `: ${excerpt.slice(0, MAX_ERROR_BODY).trim()}` : '';
+        finish({
+          statusCode,
+          retryable: RETRYABLE_STATUS.has(statusCode),
+          retryAfterMillis: parseRetryAfter(res.headers['retry-after'], Date.now()),
+          error: new Error(`${describe(request.url)}: HTTP ${statusCode} ${res.statusMessage ?? ''}${detail}`.trim()),
+        });
+      });
+    };
+    let req: ClientRequest;
+    try {
+      req = suppressTracing(() =>
+        request.client.request(request.url, {
+          method: 'POST',
+          agent: request.client.agent,
+          headers: { 'user-agent': USER_AGENT, ...request.headers, 'content-length': request.body.length },
+        }, onResponse),
+      );
+    } catch (error) {
+      // Bad URL or header values: retrying cannot help.
+      finish({ retryable: false, error: error instanceof Error ? error : new Error(String(error)) });
+      return;
+    }
+    req.on('error', (error) => finish({ retryable: true, error: new Error(`${describe(request.url)}: ${error.message}`) }));
+    timer = setTimeout(() => {
+      finish({ retryable: true, error: new Error(`${describe(request.url)}: no response within ${timeoutMillis} ms`) });
+      req.destroy();
+    }, timeoutMillis);
+    timer.unref();
+    req.end(request.body);
+  });
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    timer.unref();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** POSTs `body`, retrying transient failures with backoff until the budget runs out. Never rejects. */
+export async function postWithRetry(request: PostRequest): Promise<PostOutcome> {
+  const deadline = now() + request.timeoutMillis;
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    const result = await attempt(request, Math.max(1, Math.ceil(deadline - now())));
+    if (!result.error) return { ok: true, attempts, statusCode: result.statusCode };
+    const fail = (why: string): PostOutcome => ({
+      ok: false,
+      attempts,
+      statusCode: result.statusCode,
+      error: new Error(`${result.error?.message}${why}`),
+    });
+    if (!result.retryable) return fail('');
+    if (attempts > request.retry.maxRetries) return fail(` (gave up after ${attempts} attempts)`);
+    const delay = result.retryAfterMillis ?? backoffMillis(attempts - 1, request.retry);
+    // A server asking for more time than the budget has left is not retried
+    // early against its wishes: the batch fails now and later batches try again.
+    if (now() + delay >= deadline) return fail(` (gave up after ${attempts} attempts: export timeout of ${request.timeoutMillis} ms reached)`);
+    if (!(await sleep(delay, request.signal))) return fail(' (exporter shut down; not retried)');
+  }
+}
+
+export type Compression = 'gzip' | 'none';
+
+export interface ExporterStats {
+  exportedSpans: number;
+  failedSpans: number;
+  retries: number;
+}
+
+export interface HttpSpanExporterOptions {
+  url: string;
+  headers: Record<string, string>;
+  contentType: string;
+  compression: Compression;
+  /** Budget of one export call, retries included. */
+  timeoutMillis: number;
+  maxRetries?: number;
+  initialBackoffMillis?: number;
+  maxBackoffMillis?: number;
+  encode: (spans: readonly ReadableSpan[], resource: Resource) => Uint8Array | string;
+}
+
+function gzipAsync(body: Uint8Array): Promise<Buffer> {
+  // Required here, like http: only exporters configured for gzip pay for loading zlib.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { gzip } = require('zlib') as typeof import('zlib');
+  return new Promise((resolve, reject) => gzip(body, (error, out) => (error ? reject(error) : resolve(out))));
+}
+
+/** An exporter that POSTs each encoded batch: the OTLP and Zipkin exporters differ only in options. */
+export class HttpSpanExporter implements SpanExporter {
+  private readonly counts: ExporterStats = { exportedSpans: 0, failedSpans: 0, retries: 0 };
+  private readonly url: URL;
+  private client: HttpClient | undefined;
+  private readonly headers: OutgoingHttpHeaders;
+  private readonly retry: RetryPolicy;
+  private readonly shutdownController = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /** Throws on a URL that is not http(s): a configuration error, better found at start-up than per export. */
+  constructor(private readonly options: HttpSpanExporterOptions) {
+    this.url = new URL(options.url);
+    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:') {
+      throw new Error(`exporter URL protocol ${this.url.protocol} is not supported; use an http: or https: URL`);
+    }
+    this.headers = {
+      ...options.headers,
+      'content-type': options.contentType,
+      ...(options.compression === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
+    };
+    this.retry = {
+      maxRetries: options.maxRetries ?? DEFAULT_RETRY.maxRetries,
+      initialBackoffMillis: options.initialBackoffMillis ?? DEFAULT_RETRY.initialBackoffMillis,
+      maxBackoffMillis: options.maxBackoffMillis ?? DEFAULT_RETRY.maxBackoffMillis,
+    };
+  }
+
+  /** Spans acknowledged by the receiver, spans given up on, and retries made. */
+  get stats(): ExporterStats {
+    return { ...this.counts };
+  }
+
+  export(spans: readonly ReadableSpan[], resource: Resource, done: (result: ExportResult) => void): void {
+    if (this.shutdownController.signal.aborted) {
+      this.counts.failedSpans += spans.length;
+      done({ code: ExportResultCode.FAILED, error: new Error('exporter is shut down') });
+      return;
+    }
+    if (spans.length === 0) {
+      done({ code: ExportResultCode.SUCCESS });
+      return;
+    }
+    const delivery = this.deliver(spans, resource).then((outcome) => {
+      this.inFlight.delete(delivery);
+      this.counts.retries += Math.max(0, outcome.attempts - 1);
+      if (outcome.ok) {
+        this.counts.exportedSpans += spans.length;
+        done({ code: ExportResultCode.SUCCESS });
+      } else {
+        this.counts.failedSpans += spans.length;
+        done({ code: ExportResultCode.FAILED, error: outcome.error });
+      }
+    });
+    this.inFlight.add(delivery);
+  }
+
+  /** Stops retries, lets the attempts in flight end (bounded by the timeout), closes sockets. */
+  async shutdown(): Promise<void> {
+    this.shutdownController.abort();
+    await Promise.all([...this.inFlight]);
+    this.client?.agent.destroy();
+  }
+
+  private async deliver(spans: readonly ReadableSpan[], resource: Resource): Promise<PostOutcome> {
+    let body: Uint8Array;
+    try {
+      const encoded = this.options.encode(spans, resource);
+      body = typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded;
+      if (this.options.compression === 'gzip') body = await gzipAsync(body);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { ok: false, attempts: 0, error: new Error(`could not encode or compress spans: ${reason}`) };
+    }
+    this.client ??= httpClient(this.url);
+    return postWithRetry({
+      url: this.url,
+      client: this.client,
+      headers: this.headers,
+      body,
+      timeoutMillis: this.options.timeoutMillis,
+      retry: this.retry,
+      signal: this.shutdownController.signal,
+    });
+  }
+}
+
+// RFC 9110 token characters for names; values without control characters
+// (CR/LF would split the request). The same rules Node enforces when sending.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+export function isValidHeader(name: string, value: string): boolean {
+  return HEADER_NAME.test(name) && HEADER_VALUE.test(value);
+}
+
+export function isHttpUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** A positive number of ms from an environment variable, or `fallback` with a warning. */
+export function timeoutFromEnv(name: string, raw: string | undefined, fallback: number, warnings: string[]): number {
+  const value = raw?.trim();
+  if (!value) return fallback;
+  const ms = Number(value);
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  warnings.push(`${name}=${JSON.stringify(value)} is not a positive number of milliseconds; using ${fallback}.`);
+  return fallback;
+}
