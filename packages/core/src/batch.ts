@@ -19,6 +19,8 @@ export interface BatchStats {
 export class BatchSpanProcessor implements SpanProcessor {
   private queue: ReadableSpan[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** The pending timer is a zero-delay one for a full batch. */
+  private immediate = false;
   private exporting: Promise<void> | undefined;
   private isShutdown = false;
   private readonly stats_ = { exported: 0, droppedQueueFull: 0, failed: 0 };
@@ -42,8 +44,10 @@ export class BatchSpanProcessor implements SpanProcessor {
       return;
     }
     this.queue.push(span);
-    if (this.queue.length >= this.config.maxExportBatchSize) this.exportSoon(0);
-    else if (this.timer === undefined) this.exportSoon(this.config.scheduleDelayMillis);
+    if (this.queue.length >= this.config.maxExportBatchSize) {
+      // Already on its way (or about to be): the export's completion picks up the rest.
+      if (!this.immediate && this.exporting === undefined) this.exportSoon(0);
+    } else if (this.timer === undefined) this.exportSoon(this.config.scheduleDelayMillis);
   }
 
   forceFlush(): Promise<void> {
@@ -62,13 +66,16 @@ export class BatchSpanProcessor implements SpanProcessor {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
+      this.immediate = false;
     }
   }
 
   private exportSoon(delay: number): void {
     this.clearTimer();
+    this.immediate = delay === 0;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.immediate = false;
       void this.exportOne().then(() => {
         if (this.queue.length > 0 && this.timer === undefined) {
           this.exportSoon(this.queue.length >= this.config.maxExportBatchSize ? 0 : this.config.scheduleDelayMillis);

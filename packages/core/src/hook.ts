@@ -56,6 +56,7 @@ const packageCache = new Map<string, PackageInfo | null>();
 const warned = new Set<string>();
 let hookInstalled = false;
 let requireHookInstalled = false;
+let patchingBuiltin = false;
 
 function warnOnce(key: string, message: string): void {
   if (warned.has(key)) return;
@@ -174,11 +175,11 @@ function builtinName(name: string): string {
 }
 
 /** Builtins are one shared object however they are required or imported, so one patch covers every use. */
-function patchBuiltin(name: string): void {
+function patchBuiltin(name: string, exports?: unknown): void {
   const patches = wantedBuiltins.get(name);
   if (patches === undefined) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const module = { exports: require(name) as unknown };
+  const module = { exports: exports ?? (require(name) as unknown) };
   for (const patch of patches) apply(patch, module, process.versions.node, `node:${name}`);
 }
 
@@ -194,14 +195,17 @@ function installRequireHook(): void {
   shimmer.wrap(Module.prototype as unknown as { require: Require }, 'require', (original: Require) =>
     function require(this: unknown, id: string): unknown {
       const exports = original.call(this, id);
-      if (typeof id === 'string' && wantedBuiltins.size > 0) {
-        const name = builtinName(id);
-        if (wantedBuiltins.has(name)) {
-          try {
-            patchBuiltin(name);
-          } catch (error) {
-            warnOnce('hook', `module hook failed (${(error as Error)?.message}); instrumentation may be incomplete.`);
-          }
+      // A patch may itself require builtins: those nested calls pass straight through.
+      if (patchingBuiltin || typeof id !== 'string' || wantedBuiltins.size === 0) return exports;
+      const name = builtinName(id);
+      if (wantedBuiltins.has(name)) {
+        patchingBuiltin = true;
+        try {
+          patchBuiltin(name, exports);
+        } catch (error) {
+          warnOnce('hook', `module hook failed (${(error as Error)?.message}); instrumentation may be incomplete.`);
+        } finally {
+          patchingBuiltin = false;
         }
       }
       return exports;

@@ -45,3 +45,6 @@ export const trace = {
   withSpan: manual.withSpan.bind(manual),
   getTracer,
 };
+
+export { OtlpHttpExporter, otlpExporterOptionsFromEnv, ConsoleExporter, ZipkinExporter, encodeOtlpProto, encodeOtlpJson } from './export';
+export type { OtlpHttpExporterOptions, ConsoleExporterOptions, ZipkinExporterOptions } from './export';

@@ -1,0 +1,38 @@
+// @tracewire/http: SERVER spans for node:http/https servers, CLIENT spans for
+// http/https requests (so axios, got, node-fetch and the like need nothing of
+// their own) and for the global fetch. The public surface is the definition
+// core's hook machinery consumes, two conveniences, the options, and what
+// framework packages need to name the server span after its route.
+import {
+  disableInstrumentation,
+  enableInstrumentation,
+  EnableOptions,
+  InstrumentationDefinition,
+} from '@tracewire/core';
+import { disableFetch, enableFetch } from './fetch';
+import { patchHttp, patchHttps, unpatchHttp, unpatchHttps } from './patch';
+import { SCOPE } from './shared';
+
+export { configureHttp } from './config';
+export type { FetchRequest, FetchResponse, HttpOptions, OutgoingRequest } from './config';
+export { serverSpanOf, setRoute } from './server';
+
+export const httpInstrumentation: InstrumentationDefinition = {
+  name: SCOPE,
+  modules: [
+    { module: 'http', patch: patchHttp, unpatch: unpatchHttp },
+    { module: 'https', patch: patchHttps, unpatch: unpatchHttps },
+  ],
+  enable: enableFetch,
+  disable: disableFetch,
+};
+
+/** Turns http, https and fetch tracing on (core's enableInstrumentation). */
+export function enable(options?: EnableOptions): void {
+  enableInstrumentation(httpInstrumentation, options);
+}
+
+/** Turns it off and restores every original. */
+export function disable(): void {
+  disableInstrumentation(httpInstrumentation);
+}

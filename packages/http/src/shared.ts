@@ -1,0 +1,111 @@
+// What every part of the instrumentation shares, and what two copies of this
+// package in one process share: the marks put on requests live under
+// Symbol.for keys, so whichever copy saw a request first owns its span and the
+// other copy steps aside.
+import { activeContext, Context, currentSdk, getTracer, log, recordError, Span, SpanStatusCode, withContext } from '@tracewire/core';
+import { errorType } from './attributes';
+import { VERSION } from './version';
+
+export const SCOPE = '@tracewire/http';
+export const tracer = getTracer(SCOPE, VERSION);
+
+/** This copy of the package: records carry it so only their owner ends their span. */
+export const OWNER: object = Object.freeze({ scope: SCOPE, version: VERSION });
+
+/** On a server IncomingMessage and its ServerResponse. */
+export const SERVER_RECORD = Symbol.for('tracewire.http.server');
+/** On a ClientRequest and its response IncomingMessage. */
+export const CLIENT_RECORD = Symbol.for('tracewire.http.client');
+
+export interface ServerRecord {
+  readonly owner: object;
+  readonly span: Span;
+  /** Context the request's and response's events run in. */
+  readonly ctx: Context;
+  /** `{method}` of the span name: the method, or HTTP for an unknown one. */
+  readonly methodName: string;
+  /** False when the span records nothing (sampled out): skip attribute work. */
+  readonly recording: boolean;
+  ended: boolean;
+}
+
+export interface ClientRecord {
+  readonly owner: object;
+  readonly span: Span;
+  /** The caller's context: callbacks and listeners run in it, not in the client span. */
+  readonly ctx: Context;
+  readonly recording: boolean;
+  ended: boolean;
+  /** The request timed out before it ended: a later error or close is reported as error.type timeout. */
+  timedOut: boolean;
+  responded: boolean;
+}
+
+interface SharedState {
+  /** >0 while some copy is inside an outgoing-request wrapper, so a stacked copy does not make a second span. */
+  outgoingDepth: number;
+  /** undici request → its span record, shared so two copies subscribed to the channels make one span. */
+  fetchRecords: WeakMap<object, ClientRecord>;
+}
+
+/** Which patches of this copy are in force; a wrapper whose patch is off passes straight through. */
+export const active = { http: false, https: false, prototypes: false };
+
+const SHARED_KEY = Symbol.for('tracewire.http.shared');
+const holder = globalThis as unknown as Record<symbol, SharedState | undefined>;
+export const shared: SharedState = holder[SHARED_KEY] ?? (holder[SHARED_KEY] = { outgoingDepth: 0, fetchRecords: new WeakMap() });
+
+/** True when start() ran and the SDK is not disabled: only then is any instrumentation work done. */
+export function tracingOn(): boolean {
+  const sdk = currentSdk();
+  return sdk !== undefined && sdk.enabled;
+}
+
+const failed = new Set<string>();
+
+/** An instrumentation step threw: say so once per step and let the request go on untraced. */
+export function fail(step: string, error: unknown, consequence = 'affected requests run untraced'): void {
+  if (failed.has(step)) return;
+  failed.add(step);
+  log.warn(`@tracewire/http: ${step} failed (${(error as Error)?.message ?? String(error)}); ${consequence}.`);
+}
+
+/** A user callback (option) threw: say so once; the request is still traced. */
+export function userCallbackFailed(name: string, error: unknown): void {
+  fail(name, error, `fix the ${name} passed to configureHttp; requests are traced as if it were not set`);
+}
+
+/** Calls a user hook; a throwing hook is reported once and otherwise ignored. */
+export function callHook<T>(hook: ((span: Span, target: T) => void) | undefined, span: Span, target: T, name: string): void {
+  if (hook === undefined) return;
+  try {
+    hook(span, target);
+  } catch (error) {
+    userCallbackFailed(name, error);
+  }
+}
+
+/** Marks a span as failed by `error`: exception event, status ERROR, error.type. */
+export function failSpan(span: Span, error: unknown): void {
+  recordError(span, error);
+  span.setAttribute('error.type', errorType(error));
+}
+
+/** Marks a span as failed for a reason that is not an exception (aborted, timeout). */
+export function failSpanWith(span: Span, type: string): void {
+  span.setStatus({ code: SpanStatusCode.ERROR });
+  span.setAttribute('error.type', type);
+}
+
+/** An EventEmitter emit as we wrap it; `this` is whatever emitter class it belongs to. */
+export type Emit = (this: never, event: string | symbol, ...args: unknown[]) => boolean;
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type Apply = (target: Function, self: unknown, args: ArrayLike<unknown>) => unknown;
+
+/** Calls `original` with `self`/`args` in `ctx`, entering it only when it is not already active. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export function applyIn(ctx: Context, original: Function, self: unknown, args: ArrayLike<unknown>): unknown {
+  if (activeContext() === ctx) return Reflect.apply(original, self, args);
+  return withContext(ctx, Reflect.apply as Apply, original, self, args);
+}
