@@ -56,7 +56,9 @@ function printTree() {
   }
   const print = (span, depth) => {
     const ms = (Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)) / 1e6).toFixed(1);
-    console.log(`${'  '.repeat(depth)}${span.service.padEnd(10)} ${KIND[span.kind].padEnd(7)} ${span.name.padEnd(8)} ${ms.padStart(6)} ms  span ${span.spanId}`);
+    const attr = (key) => ((span.attributes || []).find((a) => a.key === key) || { value: {} }).value.stringValue;
+    const target = attr('url.full') || attr('url.path') || '';
+    console.log(`${'  '.repeat(depth)}${span.service.padEnd(10)} ${KIND[span.kind].padEnd(7)} ${span.name.padEnd(6)} ${ms.padStart(6)} ms  ${target}`);
     for (const child of (children.get(span.spanId) || []).sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1))) print(child, depth + 1);
   };
   const roots = children.get('') || [];
