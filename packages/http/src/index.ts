@@ -15,7 +15,8 @@ import { SCOPE } from './shared';
 
 export { configureHttp } from './config';
 export type { FetchRequest, FetchResponse, HttpOptions, OutgoingRequest } from './config';
-export { serverSpanOf, setRoute } from './server';
+export { ignoreRequest, serverSpanOf, setRoute } from './server';
+export { headerAttributeKeys, headerValues } from './attributes';
 
 export const httpInstrumentation: InstrumentationDefinition = {
   name: SCOPE,

@@ -8,7 +8,7 @@
 // knows the request is already traced.
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'http';
 import type { Socket } from 'net';
-import { contextWithSpan, extract, isSuppressed, ROOT_CONTEXT, Span, SpanKind, SpanOptions } from '@tracewire/core';
+import { contextWithSpan, extract, isSuppressed, ReadableSpan, ROOT_CONTEXT, Span, SpanKind, SpanOptions, SpanStatusCode } from '@tracewire/core';
 import {
   ABORTED,
   defaultPort,
@@ -47,6 +47,19 @@ export function setRoute(req: IncomingMessage | undefined | null, template: stri
   if (rec === undefined || !rec.recording || rec.ended) return;
   rec.span.setAttribute('http.route', template);
   rec.span.updateName(template.length > 0 ? `${rec.methodName} ${template}` : rec.methodName);
+}
+
+/**
+ * For frameworks' `ignore` options, decided after the span started: the span
+ * is dropped, and the request's later events run with tracing suppressed. The
+ * framework runs the rest of its own chain inside suppressTracing().
+ */
+export function ignoreRequest(req: IncomingMessage | undefined | null): void {
+  if (req === null || typeof req !== 'object') return;
+  const rec = (req as Marked)[SERVER_RECORD];
+  if (rec === undefined || rec.ended) return;
+  rec.ignored = true;
+  rec.ctx = { span: rec.ctx.span, baggage: rec.ctx.baggage, suppressed: true };
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -166,12 +179,17 @@ function endServerSpan(rec: ServerRecord, res: ServerResponse, finished: boolean
   if (rec.ended) return;
   rec.ended = true;
   const span = rec.span;
+  if (rec.ignored === true) return;
   if (rec.recording) {
     const status = res.statusCode;
     if ((finished || res.headersSent) && typeof status === 'number') span.setAttribute('http.response.status_code', status);
     if (!finished) failSpanWith(span, ABORTED);
     // 4xx is the client's mistake, not the server's: only 5xx marks a server span as an error.
-    else if (status >= 500) failSpanWith(span, String(status));
+    else if (status >= 500) {
+      // A framework that recorded the exception already set a more telling error.type.
+      if ((span as Partial<ReadableSpan>).attributes?.['error.type'] === undefined) failSpanWith(span, String(status));
+      else span.setStatus({ code: SpanStatusCode.ERROR });
+    }
     const capture = config.responseHeaders;
     for (let i = 0; i < capture.length; i++) span.setAttribute(capture[i][1], headerValues(res.getHeader(capture[i][0])));
     callHook(config.responseHook, span, res, 'responseHook');

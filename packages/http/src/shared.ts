@@ -21,12 +21,14 @@ export interface ServerRecord {
   readonly owner: object;
   readonly span: Span;
   /** Context the request's and response's events run in. */
-  readonly ctx: Context;
+  ctx: Context;
   /** `{method}` of the span name: the method, or HTTP for an unknown one. */
   readonly methodName: string;
   /** False when the span records nothing (sampled out): skip attribute work. */
   readonly recording: boolean;
   ended: boolean;
+  /** A framework said not to trace this request: the span is never ended, so never exported. */
+  ignored?: boolean;
 }
 
 export interface ClientRecord {
