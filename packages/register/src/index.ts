@@ -7,8 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { enableInstrumentation, InstrumentationDefinition, log, start } from '@tracewire/core';
 import { httpInstrumentation } from '@tracewire/http';
+import { koaInstrumentation } from '@tracewire/koa';
 
-const instrumentations: InstrumentationDefinition[] = [httpInstrumentation];
+const instrumentations: InstrumentationDefinition[] = [httpInstrumentation, koaInstrumentation];
 
 /**
  * ESM `import http from 'node:http'` never passes through require(), so a
