@@ -1,0 +1,75 @@
+// Guards on the per-span hot path that cannot flake: they count calls, not time.
+// (Timings live in bench/.)
+import { ExportResultCode, getTracer, NOOP_SPAN, ReadableSpan, Sdk, SpanExporter, start } from '@tracewire/core';
+
+class CountingExporter implements SpanExporter {
+  spans = 0;
+  batches = 0;
+  export(spans: readonly ReadableSpan[], _resource: unknown, done: (r: { code: ExportResultCode }) => void): void {
+    this.spans += spans.length;
+    this.batches++;
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+// The module object itself (an `import * as` namespace is a frozen copy that cannot be spied on).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const crypto = require('crypto') as typeof import('crypto');
+
+const N = 10_000;
+let sdk: Sdk | undefined;
+
+afterEach(async () => {
+  jest.restoreAllMocks();
+  await sdk?.shutdown();
+  sdk = undefined;
+});
+
+it('ids come from a pooled random buffer: one refill per ~170 spans, not a syscall per id', async () => {
+  const exporter = new CountingExporter();
+  sdk = start({ exporter, flushOnExit: false, env: { OTEL_BSP_MAX_QUEUE_SIZE: String(N) } });
+  const refills = jest.spyOn(crypto, 'randomFillSync');
+  const tracer = getTracer('hot');
+  for (let i = 0; i < N; i++) tracer.startSpan('s').end();
+  // 24 random bytes a root span (trace id + span id) from a 4096-byte pool.
+  expect(refills.mock.calls.length).toBeLessThanOrEqual(Math.ceil((N * 24) / 4096) + 1);
+});
+
+it('the batch processor arms at most one timer per batch, not one per span', async () => {
+  const exporter = new CountingExporter();
+  sdk = start({ exporter, flushOnExit: false, env: { OTEL_BSP_MAX_QUEUE_SIZE: String(N) } });
+  const timers = jest.spyOn(global, 'setTimeout');
+  const tracer = getTracer('hot');
+  for (let i = 0; i < N; i++) tracer.startSpan('s').end();
+  expect(timers.mock.calls.length).toBeLessThanOrEqual(Math.ceil(N / 512) + 2);
+  await sdk.forceFlush();
+  expect(exporter.spans).toBe(N);
+  expect(exporter.batches).toBeLessThanOrEqual(Math.ceil(N / 512) + 1);
+});
+
+it('with the SDK disabled a span is the shared no-op object: nothing allocated per call', () => {
+  sdk = start({ flushOnExit: false, env: { OTEL_SDK_DISABLED: 'true' } });
+  const tracer = getTracer('hot');
+  const refills = jest.spyOn(crypto, 'randomFillSync');
+  for (let i = 0; i < 1000; i++) expect(tracer.startSpan('s')).toBe(NOOP_SPAN);
+  expect(refills).not.toHaveBeenCalled();
+});
+
+it('ending a span hands the span itself to the processor: no copy per span', async () => {
+  const seen: ReadableSpan[] = [];
+  const exporter: SpanExporter = {
+    export: (spans, _r, done) => {
+      seen.push(...spans);
+      done({ code: ExportResultCode.SUCCESS });
+    },
+    shutdown: () => Promise.resolve(),
+  };
+  sdk = start({ exporter, flushOnExit: false });
+  const span = getTracer('hot').startSpan('same');
+  span.end();
+  await sdk.forceFlush();
+  expect(seen[0]).toBe(span);
+});
