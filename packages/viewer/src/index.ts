@@ -1,0 +1,12 @@
+export { startViewer, ViewerListenError } from './viewer';
+export type { Viewer, ViewerOptions } from './viewer';
+export { TraceStore } from './store';
+export type { StoreOptions, StoreStats, StoredTrace, TraceFilter } from './store';
+export { renderWaterfall } from './waterfall';
+export type { WaterfallOptions } from './waterfall';
+export { summarize, treeOrder } from './trace';
+export type { SpanRow, TraceData, TraceSummary } from './trace';
+export { OtlpDecodeError } from './model';
+export type { AttributeValue, Attributes, ViewerSpan } from './model';
+export { decodeProtoRequest } from './otlp-proto';
+export { decodeJsonRequest } from './otlp-json';
