@@ -3,30 +3,16 @@
 // their own) and for the global fetch. The public surface is the definition
 // core's hook machinery consumes, two conveniences, the options, and what
 // framework packages need to name the server span after its route.
-import {
-  disableInstrumentation,
-  enableInstrumentation,
-  EnableOptions,
-  InstrumentationDefinition,
-} from '@tracewire/core';
-import { disableFetch, enableFetch } from './fetch';
-import { patchHttp, patchHttps, unpatchHttp, unpatchHttps } from './patch';
-import { SCOPE } from './shared';
+import { disableInstrumentation, enableInstrumentation, EnableOptions } from '@tracewire/core';
+import { httpInstrumentation } from './definition';
 
 export { configureHttp } from './config';
 export type { FetchRequest, FetchResponse, HttpOptions, OutgoingRequest } from './config';
 export { ignoreRequest, serverSpanOf, setRoute } from './server';
 export { headerAttributeKeys, headerValues } from './attributes';
 
-export const httpInstrumentation: InstrumentationDefinition = {
-  name: SCOPE,
-  modules: [
-    { module: 'http', patch: patchHttp, unpatch: unpatchHttp },
-    { module: 'https', patch: patchHttps, unpatch: unpatchHttps },
-  ],
-  enable: enableFetch,
-  disable: disableFetch,
-};
+export { httpInstrumentation } from './definition';
+export { enableForFramework } from './frameworks';
 
 /** Turns http, https and fetch tracing on (core's enableInstrumentation). */
 export function enable(options?: EnableOptions): void {
