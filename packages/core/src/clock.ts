@@ -1,8 +1,8 @@
 // Span times are read with performance.now(): monotonic, sub-microsecond and
 // allocation-free. They are milliseconds since `performance.timeOrigin`, the
 // wall-clock instant the process started, so epoch time = timeOrigin + now().
-// Conversion to epoch nanoseconds is done only when a span is exported.
-import { performance } from 'perf_hooks';
+// Conversion to epoch nanoseconds is done only when a span is exported. The
+// global `performance` is used: requiring perf_hooks would cost start-up time.
 
 /** Milliseconds on the tracer's clock (monotonic, anchored at timeOrigin). */
 export const now: () => number = performance.now.bind(performance);

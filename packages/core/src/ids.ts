@@ -1,6 +1,9 @@
 // Trace and span ids come from a pool of crypto-random bytes refilled in
 // blocks, so an id costs a few table lookups instead of a syscall.
-import { randomFillSync } from 'crypto';
+import type * as cryptoTypes from 'crypto';
+
+// crypto (and the streams it pulls in) is loaded with the first id, not at start-up.
+let crypto: typeof cryptoTypes | undefined;
 
 const POOL_SIZE = 4096;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
@@ -11,7 +14,8 @@ for (let i = 0; i < 256; i++) HEX.push((i < 16 ? '0' : '') + i.toString(16));
 
 function randomHex(bytes: number): string {
   if (offset + bytes > POOL_SIZE) {
-    randomFillSync(pool);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (crypto ??= require('crypto') as typeof cryptoTypes).randomFillSync(pool);
     offset = 0;
   }
   let out = '';

@@ -10,8 +10,9 @@ import { enableInstrumentation, InstrumentationDefinition, isPatched, log, start
 import { expressInstrumentation } from '@tracewire/express';
 import { httpInstrumentation } from '@tracewire/http';
 import { koaInstrumentation } from '@tracewire/koa';
+import { pgInstrumentation } from '@tracewire/pg';
 
-const instrumentations: InstrumentationDefinition[] = [httpInstrumentation, expressInstrumentation, koaInstrumentation];
+const instrumentations: InstrumentationDefinition[] = [httpInstrumentation, expressInstrumentation, koaInstrumentation, pgInstrumentation];
 
 /**
  * ESM `import http from 'node:http'` never passes through require(), so a
