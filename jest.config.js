@@ -9,7 +9,7 @@ const packages = fs.readdirSync(path.join(__dirname, 'packages'))
   .filter((name) => fs.existsSync(path.join(__dirname, 'packages', name, 'test')));
 
 module.exports = {
-  projects: packages.map((name) => ({
+  projects: [...packages.map((name) => ({
     displayName: name,
     rootDir: path.join(__dirname, 'packages', name),
     testMatch: ['<rootDir>/test/**/*.test.ts'],
@@ -21,5 +21,7 @@ module.exports = {
       '^@tracewire/([a-z-]+)$': path.join(__dirname, 'packages', '$1', 'src'),
     },
   })),
+  // The shop demo's end-to-end test (plain JS against the built packages).
+  path.join(__dirname, 'examples', 'shop')],
   testTimeout: 30000,
 };
