@@ -287,8 +287,11 @@ export function exceptionAttributes(exception: unknown): Attributes {
   if (exception instanceof Error || (exception !== null && typeof exception === 'object')) {
     const e = exception as { name?: unknown; message?: unknown; stack?: unknown; constructor?: { name?: unknown } };
     const attrs: Attributes = {};
-    // `class MyError extends Error {}` keeps name 'Error'; its constructor says more.
-    const type = typeof e.name === 'string' && e.name !== 'Error' ? e.name : e.constructor?.name;
+    // `class MyError extends Error {}` keeps name 'Error' (pg's DatabaseError says 'error'):
+    // then the constructor's name says more.
+    const name = typeof e.name === 'string' && e.name !== '' ? e.name : undefined;
+    const ctor = typeof e.constructor?.name === 'string' && e.constructor.name !== 'Object' ? e.constructor.name : undefined;
+    const type = name !== undefined && name.toLowerCase() !== 'error' ? name : ctor ?? name;
     if (typeof type === 'string') attrs['exception.type'] = type;
     if (typeof e.message === 'string') attrs['exception.message'] = e.message;
     if (typeof e.stack === 'string') attrs['exception.stacktrace'] = e.stack;

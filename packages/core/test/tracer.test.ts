@@ -88,6 +88,16 @@ describe('trace.span', () => {
     expect(span.attributes['error.type']).toBe('PaymentError');
   });
 
+  it.each([
+    ['a subclass that keeps the name Error', (() => { class PaymentError extends Error {} return new PaymentError('x'); })(), 'PaymentError'],
+    ["a driver error named 'error' (pg's DatabaseError)", (() => { class DatabaseError extends Error { override name = 'error'; } return new DatabaseError('x'); })(), 'DatabaseError'],
+    ['an error with its own name', Object.assign(new Error('x'), { name: 'AbortError' }), 'AbortError'],
+    ['a plain Error', new Error('x'), 'Error'],
+  ])('exception.type of %s is %s', (_label, error, type) => {
+    expect(() => trace.span('typed', () => { throw error; })).toThrow();
+    expect(byName('typed').attributes['error.type']).toBe(type);
+  });
+
   it('rejects a missing function with a clear message', () => {
     expect(() => (trace.span as (n: string, o: object) => void)('x', {})).toThrow(/fn must be a function/);
   });

@@ -2,6 +2,7 @@
 // Forwarded headers, errors) into OTel semantic-convention values. Every input
 // here may come off the network, so each function is a single bounded pass that
 // never throws and allocates only the string it returns.
+import { exceptionAttributes } from '@tracewire/core';
 
 /** Methods RFC 9110 and RFC 5789 define: the semantic conventions' "known" methods. */
 export const DEFAULT_KNOWN_METHODS: readonly string[] = ['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE'];
@@ -284,11 +285,10 @@ const NODE_ERROR_CODE_MAX = 64;
  */
 export function errorType(error: unknown): string {
   if (error !== null && typeof error === 'object') {
-    const e = error as { code?: unknown; name?: unknown; constructor?: { name?: unknown } };
-    if (typeof e.code === 'string' && e.code.length > 0 && e.code.length <= NODE_ERROR_CODE_MAX) return e.code;
-    if (typeof e.name === 'string' && e.name.length > 0 && e.name !== 'Error') return e.name;
-    const ctor = e.constructor?.name;
-    if (typeof ctor === 'string' && ctor.length > 0) return ctor;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.length > 0 && code.length <= NODE_ERROR_CODE_MAX) return code;
+    const type = exceptionAttributes(error)['exception.type'];
+    if (typeof type === 'string' && type.length > 0) return type;
   }
   return '_OTHER';
 }
