@@ -1,0 +1,12 @@
+// @tracewire/pg: CLIENT spans for pg queries (Client and Pool, every call form,
+// submittables), pool-wait and connect spans, with the OpenTelemetry database
+// conventions. The SQL helpers and the conventions carry no pg code and can be
+// used by any Postgres driver's instrumentation.
+export { pgInstrumentation, instrumentPg, uninstrumentPg, enable, disable } from './instrumentation';
+export type { PgModule } from './instrumentation';
+export { configurePg } from './options';
+export type { PgOptions } from './options';
+export { CONNECT_SPAN_NAME, POOL_CONNECT_SPAN_NAME, SCOPE } from './spans';
+export { analyzeSql, sanitizeSql, summarizeSql, MAX_SQL_SCAN, MAX_SUMMARY_LENGTH } from './sql';
+export type { SqlAnalysis, SqlSummary } from './sql';
+export * from './conventions';

@@ -1,0 +1,33 @@
+// What the user can tune, resolved once by configurePg so the hot path reads
+// plain booleans.
+
+export interface PgOptions {
+  /** Record the SQL text as sent instead of with its literals replaced by `?`. Default false. */
+  enhancedDatabaseReporting?: boolean;
+  /** Record parameter values as `db.query.parameter.<n>` (they may hold personal data). Default false. */
+  captureParameters?: boolean;
+  /** Make no span for a query (or connect) called outside any span, e.g. at start-up. Default false. */
+  requireParentSpan?: boolean;
+}
+
+export interface ResolvedPgOptions {
+  readonly enhancedDatabaseReporting: boolean;
+  readonly captureParameters: boolean;
+  readonly requireParentSpan: boolean;
+}
+
+function resolve(options: PgOptions): ResolvedPgOptions {
+  return Object.freeze({
+    enhancedDatabaseReporting: options.enhancedDatabaseReporting === true,
+    captureParameters: options.captureParameters === true,
+    requireParentSpan: options.requireParentSpan === true,
+  });
+}
+
+/** The options in force; replaced whole by configurePg. */
+export let options: ResolvedPgOptions = resolve({});
+
+/** Sets the pg instrumentation's options (replacing earlier ones); takes effect for the next call. */
+export function configurePg(pgOptions: PgOptions = {}): void {
+  options = resolve(pgOptions ?? {});
+}
