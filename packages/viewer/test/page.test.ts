@@ -55,7 +55,15 @@ const rows = () => page.locator('tr.trace-row');
 const rowIds = () => rows().evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.traceId));
 
 async function expectRows(ids: string[]): Promise<void> {
-  await page.waitForFunction((n) => document.querySelectorAll('tr.trace-row').length === n, ids.length);
+  // Wait for exactly these rows: a count alone can match the previous filter's list.
+  const want = ids.join(',');
+  await page
+    .waitForFunction(
+      (w) => [...document.querySelectorAll('tr.trace-row')].map((el) => (el as HTMLElement).dataset.traceId).join(',') === w,
+      want,
+      { timeout: 10000 },
+    )
+    .catch(() => undefined);
   expect(await rowIds()).toEqual(ids);
 }
 
