@@ -1,0 +1,102 @@
+// The span of one postgres.js query: what it records and how it ends, with the
+// database conventions and SQL summarizing @tracewire/pg shares. Kept apart
+// from the patch (query.ts) so it reads, and is tested, without it. Nothing
+// here throws into the app.
+import { Context, currentSdk, getTracer, log, recordError, Span, SpanKind } from '@tracewire/core';
+import {
+  analyzeSql,
+  DB_RESPONSE_RETURNED_ROWS,
+  DB_RESPONSE_STATUS_CODE,
+  DB_SYSTEM_NAME,
+  ERROR_TYPE,
+  POSTGRESQL,
+  queryTextAttributes,
+  querySpanName,
+  type SqlAnalysis,
+  sqlState,
+} from '@tracewire/pg';
+import { VERSION } from './version';
+
+export const SCOPE = '@tracewire/postgres';
+const tracer = getTracer(SCOPE, VERSION);
+
+/** The fields of a postgres.js Query the span reads once the query has run. */
+export interface QueryOutcome {
+  /** The text sent, `$n` placeholders for the values (set by the connection when it builds the query). */
+  string?: unknown;
+}
+
+/** Distinct texts whose analysis is kept; apps repeat their SQL, so this is the hot path's saving. */
+const CACHE_SIZE = 256;
+/** Longer texts are analysed each time (bounded work) rather than held in memory. */
+const MAX_CACHED_TEXT = 4096;
+const analyses = new Map<string, SqlAnalysis>();
+
+function analyze(text: string): SqlAnalysis {
+  if (text.length > MAX_CACHED_TEXT) return analyzeSql(text);
+  let analysis = analyses.get(text);
+  if (analysis === undefined) {
+    analysis = analyzeSql(text);
+    // Dropping everything when full keeps the bound without an LRU's bookkeeping per hit.
+    if (analyses.size >= CACHE_SIZE) analyses.clear();
+    analyses.set(text, analysis);
+  }
+  return analysis;
+}
+
+/** Logs once (core dedupes) that tracing a query failed; the query itself goes on untraced. */
+export function warnFailure(step: string, error: unknown): void {
+  log.warn(`@tracewire/postgres: ${step} failed (${(error as Error)?.message ?? String(error)}); the query runs untraced.`);
+}
+
+/** The context a query is traced in, or undefined when it must pass straight through (tracing off, tracewire's own I/O). */
+export function traceableContext(ctx: Context): Context | undefined {
+  if (currentSdk()?.enabled !== true || ctx.suppressed === true) return undefined;
+  return ctx;
+}
+
+/** Starts the CLIENT span of a query as it starts executing, child of the span active where the query was written. */
+export function startQuerySpan(ctx: Context): Span {
+  return tracer.startSpan(POSTGRESQL, { kind: SpanKind.CLIENT, attributes: { [DB_SYSTEM_NAME]: POSTGRESQL } }, ctx);
+}
+
+/** Rows a result returned: postgres.js's Result (an array with `count` and `columns`), or the array of them a multi-statement query gives. */
+export function returnedRows(result: unknown): number | undefined {
+  if (!Array.isArray(result)) return undefined;
+  const r = result as unknown[] & { count?: unknown; columns?: unknown };
+  if ('columns' in r) {
+    if (!Array.isArray(r.columns)) return 0;
+    return typeof r.count === 'number' ? r.count : r.length;
+  }
+  let total = 0;
+  for (const one of result) {
+    const rows = returnedRows(one);
+    if (rows === undefined) return undefined;
+    total += rows;
+  }
+  return total;
+}
+
+/** Names the span after the text the query sent, records the outcome (SQLSTATE as error.type on failure) and ends it. */
+export function endQuerySpan(span: Span, query: QueryOutcome, error: unknown, result?: unknown): void {
+  try {
+    if (span.isRecording()) {
+      const text = query.string;
+      if (typeof text === 'string') {
+        const analysis = analyze(text);
+        span.setAttributes(queryTextAttributes(analysis.sanitized, analysis));
+        if (analysis.summary !== undefined) span.updateName(querySpanName(analysis, undefined));
+      }
+      if (error) {
+        recordError(span, error);
+        const code = sqlState(error);
+        if (code !== undefined) span.setAttributes({ [ERROR_TYPE]: code, [DB_RESPONSE_STATUS_CODE]: code });
+      } else {
+        span.setAttribute(DB_RESPONSE_RETURNED_ROWS, returnedRows(result));
+      }
+    }
+    span.end();
+  } catch (failure) {
+    warnFailure('ending a query span', failure);
+  }
+}
