@@ -1,0 +1,74 @@
+'use strict';
+// Command line → settings. `--quick` is the developer's run (under three
+// minutes on a 2-core machine); the default is the full run.
+const USAGE = `usage: npm run bench -- [--quick] [--no-install] [--only=express,koa,checkout,startup,micro,install,spans]
+                        [--rounds=N] [--seconds=N] [--connections=N]`;
+
+const PARTS = ['express', 'koa', 'checkout', 'startup', 'micro', 'install', 'spans'];
+
+const PRESETS = {
+  quick: {
+    rounds: 2,
+    // Instrumented apps need seconds of load before the JIT has caught up:
+    // after 0.75 s the tracewire express variant still costs 360 µs/request,
+    // after 2 s 220, after 4 s 200.
+    warmupSeconds: 1.5,
+    measureSeconds: 1,
+    connections: 20,
+    startupReps: 2,
+    micro: { reps: 1, spans: 100_000, heapSpans: 20_000 },
+    spansCheck: { requests: 10, parallel: 6 },
+    installTimeoutMs: 60_000,
+    // The peers' installs take ~20 s even from a warm npm cache.
+    installPeers: false,
+  },
+  full: {
+    rounds: 5,
+    warmupSeconds: 5,
+    measureSeconds: 10,
+    connections: 20,
+    startupReps: 10,
+    micro: { reps: 3, spans: 300_000, heapSpans: 50_000 },
+    spansCheck: { requests: 50, parallel: 4 },
+    installTimeoutMs: 600_000,
+    installPeers: true,
+  },
+};
+
+function parseOptions(argv) {
+  const flags = new Map();
+  for (const arg of argv) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
+    flags.set(m[1], m[2] === undefined ? true : m[2]);
+  }
+  const known = ['quick', 'no-install', 'only', 'rounds', 'seconds', 'connections', 'help'];
+  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
+  if (flags.has('help')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const mode = flags.has('quick') ? 'quick' : 'full';
+  const settings = { mode, ...structuredClone(PRESETS[mode]) };
+  const int = (name, min) => {
+    const n = Number(flags.get(name));
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number >= ${min}`);
+    return n;
+  };
+  if (flags.has('rounds')) settings.rounds = int('rounds', 1);
+  if (flags.has('seconds')) {
+    settings.measureSeconds = Number(flags.get('seconds'));
+    if (!(settings.measureSeconds > 0)) throw new Error('--seconds must be a positive number');
+  }
+  if (flags.has('connections')) settings.connections = int('connections', 1);
+  let parts = PARTS;
+  if (flags.has('only')) {
+    parts = String(flags.get('only')).split(',').map((s) => s.trim()).filter(Boolean);
+    for (const p of parts) if (!PARTS.includes(p)) throw new Error(`--only: unknown part "${p}" (known: ${PARTS.join(', ')})`);
+  }
+  if (flags.has('no-install')) parts = parts.filter((p) => p !== 'install');
+  settings.parts = new Set(parts);
+  return settings;
+}
+
+module.exports = { parseOptions };

@@ -1,0 +1,97 @@
+'use strict';
+// A local OTLP/HTTP receiver that only counts spans. It walks the protobuf
+// just deep enough to reach them (ExportTraceServiceRequest.resource_spans(1)
+// → ResourceSpans.scope_spans(2) → ScopeSpans.spans(2)) and skips every other
+// field by its length, so receiving costs the load CPU next to nothing and
+// never decodes a span.
+const http = require('node:http');
+
+/** Reads a varint at buf[pos]; returns [value, nextPos]. */
+function varint(buf, pos) {
+  let value = 0;
+  let mul = 1;
+  for (;;) {
+    if (pos >= buf.length) throw new Error('truncated varint');
+    const byte = buf[pos++];
+    value += (byte & 0x7f) * mul;
+    if (byte < 0x80) return [value, pos];
+    mul *= 128;
+  }
+}
+
+/**
+ * Calls onField(fieldNumber, start, end) for every length-delimited field of
+ * the message in buf[start, end); other wire types are skipped.
+ */
+function eachLengthField(buf, start, end, onField) {
+  let pos = start;
+  while (pos < end) {
+    let tag;
+    [tag, pos] = varint(buf, pos);
+    const wire = tag & 7;
+    if (wire === 0) [, pos] = varint(buf, pos);
+    else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      let len;
+      [len, pos] = varint(buf, pos);
+      onField(Math.floor(tag / 8), pos, pos + len);
+      pos += len;
+    } else throw new Error(`unsupported wire type ${wire}`);
+  }
+  if (pos !== end) throw new Error('message overruns its length');
+}
+
+/** Number of Span messages in an encoded ExportTraceServiceRequest. */
+function countOtlpSpans(buf) {
+  let spans = 0;
+  eachLengthField(buf, 0, buf.length, (field, s, e) => {
+    if (field !== 1) return;
+    eachLengthField(buf, s, e, (field2, s2, e2) => {
+      if (field2 !== 2) return;
+      eachLengthField(buf, s2, e2, (field3) => {
+        if (field3 === 2) spans++;
+      });
+    });
+  });
+  return spans;
+}
+
+/** Starts the receiver on 127.0.0.1 (ephemeral port). */
+function startReceiver() {
+  const counts = { spans: 0, requests: 0, badRequests: 0 };
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      counts.requests++;
+      if (req.method === 'POST' && req.url === '/v1/traces') {
+        try {
+          counts.spans += countOtlpSpans(Buffer.concat(chunks));
+        } catch {
+          counts.badRequests++;
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 });
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        counts,
+        reset() {
+          counts.spans = 0;
+          counts.requests = 0;
+          counts.badRequests = 0;
+        },
+        close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+      });
+    });
+  });
+}
+
+module.exports = { startReceiver };
