@@ -57,7 +57,8 @@ const CACHE_SIZE = 256;
 const MAX_CACHED_TEXT = 4096;
 const analyses = new BoundedCache<SqlAnalysis>(CACHE_SIZE);
 
-function analyze(text: string): SqlAnalysis {
+/** analyzeSql with a bounded cache: apps send the same SQL again and again. Shared with @tracewire/postgres. */
+export function analyzeSqlCached(text: string): SqlAnalysis {
   if (text.length > MAX_CACHED_TEXT) return analyzeSql(text);
   let analysis = analyses.get(text);
   if (analysis === undefined) {
@@ -106,7 +107,7 @@ export function startQuerySpan(ctx: Context, text: unknown, values: unknown, con
   if (!span.isRecording()) return { span, hasSummary: false };
   let hasSummary = false;
   if (typeof text === 'string') {
-    const analysis = analyze(text);
+    const analysis = analyzeSqlCached(text);
     hasSummary = analysis.summary !== undefined;
     span.setAttributes(queryTextAttributes(options.enhancedDatabaseReporting ? text : analysis.sanitized, analysis));
     if (hasSummary) span.updateName(querySpanName(analysis, undefined));

@@ -4,7 +4,7 @@
 // here throws into the app.
 import { Context, currentSdk, getTracer, log, recordError, Span, SpanKind } from '@tracewire/core';
 import {
-  analyzeSql,
+  analyzeSqlCached,
   DB_RESPONSE_RETURNED_ROWS,
   DB_RESPONSE_STATUS_CODE,
   DB_SYSTEM_NAME,
@@ -27,23 +27,6 @@ export interface QueryOutcome {
 }
 
 /** Distinct texts whose analysis is kept; apps repeat their SQL, so this is the hot path's saving. */
-const CACHE_SIZE = 256;
-/** Longer texts are analysed each time (bounded work) rather than held in memory. */
-const MAX_CACHED_TEXT = 4096;
-const analyses = new Map<string, SqlAnalysis>();
-
-function analyze(text: string): SqlAnalysis {
-  if (text.length > MAX_CACHED_TEXT) return analyzeSql(text);
-  let analysis = analyses.get(text);
-  if (analysis === undefined) {
-    analysis = analyzeSql(text);
-    // Dropping everything when full keeps the bound without an LRU's bookkeeping per hit.
-    if (analyses.size >= CACHE_SIZE) analyses.clear();
-    analyses.set(text, analysis);
-  }
-  return analysis;
-}
-
 /** Logs once (core dedupes) that tracing a query failed; the query itself goes on untraced. */
 export function warnFailure(step: string, error: unknown): void {
   log.warn(`@tracewire/postgres: ${step} failed (${(error as Error)?.message ?? String(error)}); the query runs untraced.`);
@@ -83,7 +66,7 @@ export function endQuerySpan(span: Span, query: QueryOutcome, error: unknown, re
     if (span.isRecording()) {
       const text = query.string;
       if (typeof text === 'string') {
-        const analysis = analyze(text);
+        const analysis = analyzeSqlCached(text);
         span.setAttributes(queryTextAttributes(analysis.sanitized, analysis));
         if (analysis.summary !== undefined) span.updateName(querySpanName(analysis, undefined));
       }
