@@ -47,7 +47,14 @@ const versionOf = (name) => {
 };
 
 async function main() {
-  const settings = parseOptions(process.argv.slice(2));
+  let settings;
+  try {
+    settings = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(error.message);
+    process.exitCode = 2;
+    return;
+  }
   const started = Date.now();
   pinSelf();
   log(`tracewire bench (${settings.mode}): ${pinning.pinned ? `pinned, ${pinning.reason}` : `NOT pinned: ${pinning.reason}`}`);
