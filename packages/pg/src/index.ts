@@ -6,7 +6,7 @@ export { pgInstrumentation, instrumentPg, uninstrumentPg, enable, disable } from
 export type { PgModule } from './instrumentation';
 export { configurePg } from './options';
 export type { PgOptions } from './options';
-export { analyzeSqlCached, CONNECT_SPAN_NAME, POOL_CONNECT_SPAN_NAME, SCOPE } from './spans';
+export { analyzeSqlCached, recordQueryOutcome, CONNECT_SPAN_NAME, POOL_CONNECT_SPAN_NAME, SCOPE } from './spans';
 export { analyzeSql, sanitizeSql, summarizeSql, MAX_SQL_SCAN, MAX_SUMMARY_LENGTH } from './sql';
 export type { SqlAnalysis, SqlSummary } from './sql';
 export * from './conventions';

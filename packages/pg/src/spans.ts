@@ -134,18 +134,21 @@ export function returnedRows(result: unknown): number | undefined {
   return typeof r.rowCount === 'number' ? r.rowCount : undefined;
 }
 
+/** A failed query: exception + SQLSTATE as error.type; else the rows returned. Shared with @tracewire/postgres. */
+export function recordQueryOutcome(span: Span, error: unknown, rows: number | undefined): void {
+  if (error) {
+    recordError(span, error);
+    const code = sqlState(error);
+    if (code !== undefined) span.setAttributes({ [ERROR_TYPE]: code, [DB_RESPONSE_STATUS_CODE]: code });
+  } else {
+    span.setAttribute(DB_RESPONSE_RETURNED_ROWS, rows);
+  }
+}
+
 /** Records the outcome (SQLSTATE as error.type on failure) and ends the span. */
 export function endQuerySpan(span: Span, error: unknown, result?: unknown): void {
   try {
-    if (span.isRecording()) {
-      if (error) {
-        recordError(span, error);
-        const code = sqlState(error);
-        if (code !== undefined) span.setAttributes({ [ERROR_TYPE]: code, [DB_RESPONSE_STATUS_CODE]: code });
-      } else {
-        span.setAttribute(DB_RESPONSE_RETURNED_ROWS, returnedRows(result));
-      }
-    }
+    if (span.isRecording()) recordQueryOutcome(span, error, error ? undefined : returnedRows(result));
     span.end();
   } catch (failure) {
     warnFailure('ending a query span', failure);

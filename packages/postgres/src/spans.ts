@@ -2,19 +2,8 @@
 // database conventions and SQL summarizing @tracewire/pg shares. Kept apart
 // from the patch (query.ts) so it reads, and is tested, without it. Nothing
 // here throws into the app.
-import { Context, currentSdk, getTracer, log, recordError, Span, SpanKind } from '@tracewire/core';
-import {
-  analyzeSqlCached,
-  DB_RESPONSE_RETURNED_ROWS,
-  DB_RESPONSE_STATUS_CODE,
-  DB_SYSTEM_NAME,
-  ERROR_TYPE,
-  POSTGRESQL,
-  queryTextAttributes,
-  querySpanName,
-  type SqlAnalysis,
-  sqlState,
-} from '@tracewire/pg';
+import { Context, currentSdk, getTracer, log, Span, SpanKind } from '@tracewire/core';
+import { analyzeSqlCached, DB_SYSTEM_NAME, POSTGRESQL, queryTextAttributes, querySpanName, recordQueryOutcome } from '@tracewire/pg';
 import { VERSION } from './version';
 
 export const SCOPE = '@tracewire/postgres';
@@ -70,13 +59,7 @@ export function endQuerySpan(span: Span, query: QueryOutcome, error: unknown, re
         span.setAttributes(queryTextAttributes(analysis.sanitized, analysis));
         if (analysis.summary !== undefined) span.updateName(querySpanName(analysis, undefined));
       }
-      if (error) {
-        recordError(span, error);
-        const code = sqlState(error);
-        if (code !== undefined) span.setAttributes({ [ERROR_TYPE]: code, [DB_RESPONSE_STATUS_CODE]: code });
-      } else {
-        span.setAttribute(DB_RESPONSE_RETURNED_ROWS, returnedRows(result));
-      }
+      recordQueryOutcome(span, error, error ? undefined : returnedRows(result));
     }
     span.end();
   } catch (failure) {
