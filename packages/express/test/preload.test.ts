@@ -4,12 +4,11 @@
 // `express4` alias: the hook matches the package's own package.json name) and
 // Express 5 (router@2). Spans travel as OTLP/protobuf to a receiver that
 // decodes them with the official definitions.
-import { ChildProcess, spawn } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import axios from 'axios';
 import request from 'supertest';
-import { OtlpReceiver, ReceivedSpan, startOtlpReceiver } from '../../core/test/helpers/otlp-receiver';
+import { ReceivedSpan } from '../../core/test/helpers/otlp-receiver';
+import { useFixtureApps } from '../../core/test/helpers/fixture-apps';
 import { getDatabase } from '../../pg/test/helpers/database';
 import { sleep } from './helpers';
 
@@ -19,47 +18,15 @@ const SERVER = path.join(FIXTURES, 'server.js');
 const INTERNAL_KIND = 1;
 const SERVER_KIND = 2;
 const CLIENT_KIND = 3;
-const children: ChildProcess[] = [];
-let receiver: OtlpReceiver;
-
-beforeAll(async () => {
-  const dist = path.join(__dirname, '..', 'dist', 'index.js');
-  if (!fs.existsSync(dist)) throw new Error(`${dist} is missing: build first with \`npx tsc -b packages/express\` (npm test does).`);
-  receiver = await startOtlpReceiver();
+const apps = useFixtureApps({
+  cwd: FIXTURES,
+  preload: PRELOAD,
+  script: SERVER,
+  serviceName: 'express-fixture',
+  dist: path.join(__dirname, '..', 'dist', 'index.js'),
 });
-
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  receiver.clear();
-});
-
-afterAll(() => receiver.close());
-
-/** Starts a fixture app (under the preload unless told otherwise) and resolves with its base URL. */
-function startApp(env: Record<string, string>, { preload = true, script = SERVER } = {}): Promise<string> {
-  const child = spawn(process.execPath, preload ? ['-r', PRELOAD, script] : [script], {
-    cwd: FIXTURES,
-    env: {
-      PATH: process.env.PATH,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '20',
-      OTEL_SERVICE_NAME: 'express-fixture',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the fixture exited with ${code}: ${stderr}`)));
-    child.stdout!.once('data', (line) => {
-      const m = /listening (\d+)/.exec(String(line));
-      if (m) resolve(`http://127.0.0.1:${m[1]}`);
-      else reject(new Error(`unexpected output from the fixture: ${line} ${stderr}`));
-    });
-  });
-}
+const startApp = apps.start;
+const receiverOf = apps.receiver;
 
 /** Drives the app with axios and supertest and returns every span it exported, once the stream went quiet. */
 async function exercise(url: string): Promise<ReceivedSpan[]> {
@@ -70,10 +37,10 @@ async function exercise(url: string): Promise<ReceivedSpan[]> {
   expect(boom.text).toContain('Internal Server Error');
   const missing = await request(url).get('/api/v1/nope');
   expect(missing.status).toBe(404);
-  await receiver.waitForSpans(3, 10000);
+  await receiverOf().waitForSpans(3, 10000);
   // Long enough for a duplicate span to follow if there were one.
   await sleep(200);
-  return receiver.spans.slice();
+  return receiverOf().spans.slice();
 }
 
 function expectRoutedSpans(spans: ReceivedSpan[]): void {
@@ -114,7 +81,7 @@ describe.each([
   test('tracing() alone, no preload: it starts the SDK and turns on http; an outgoing call is a child of the request, the callee\'s span its child', async () => {
     const url = await startApp({ EXPRESS: expressModule, TRACING: '1' }, { preload: false });
     expect((await axios.get(`${url}/api/v1/proxy`)).data).toEqual({ id: '9' });
-    const spans = await receiver.waitForSpans(3, 10000);
+    const spans = await receiverOf().waitForSpans(3, 10000);
     const outer = spans.find((s) => s.name === 'GET /api/v1/proxy')!;
     const client = spans.find((s) => s.kind === CLIENT_KIND)!;
     const inner = spans.find((s) => s.name === 'GET /api/v1/users/:id')!;
@@ -133,11 +100,11 @@ describe.each([
         : { PGHOST: String(host ?? ''), PGPORT: String(port ?? ''), PGUSER: String(user ?? ''), PGDATABASE: String(database ?? '') };
       const url = await startApp({ EXPRESS: expressModule, TRACING: '1', ...env }, { preload: false });
       expect((await axios.get(`${url}/api/v1/db`)).data).toEqual({ one: 1 });
-      await receiver.waitForSpans(2, 10000);
+      await receiverOf().waitForSpans(2, 10000);
       await sleep(200);
-      const server = receiver.spans.find((s) => s.kind === SERVER_KIND)!;
+      const server = receiverOf().spans.find((s) => s.kind === SERVER_KIND)!;
       expect(server.name).toBe('GET /api/v1/db');
-      const query = receiver.spans.find((s) => s.attributes['db.query.text'] !== undefined)!;
+      const query = receiverOf().spans.find((s) => s.attributes['db.query.text'] !== undefined)!;
       expect(query.attributes['db.system.name']).toBe('postgresql');
       expect(query.parentSpanId).toBe(server.spanId);
       expect(query.traceId).toBe(server.traceId);
@@ -154,9 +121,9 @@ describe.each([
   test('middlewareSpans in a real process', async () => {
     const url = await startApp({ EXPRESS: expressModule, TRACING: 'spans' }, { preload: false });
     await axios.get(`${url}/api/v1/users/1`);
-    await receiver.waitForSpans(3, 10000);
+    await receiverOf().waitForSpans(3, 10000);
     await sleep(100);
-    const names = receiver.spans.map((s) => [s.kind, s.name]);
+    const names = receiverOf().spans.map((s) => [s.kind, s.name]);
     expect(names).toContainEqual([SERVER_KIND, 'GET /api/v1/users/:id']);
     expect(names).toContainEqual([INTERNAL_KIND, 'router - /api']);
     expect(names).toContainEqual([INTERNAL_KIND, 'router - /api/v1']);
@@ -167,6 +134,6 @@ describe.each([
 test('an ES module app (import express from \'express\') under the preload', async () => {
   const url = await startApp({}, { script: path.join(FIXTURES, 'server.mjs') });
   expect((await axios.get(`${url}/esm/items/3`)).data).toEqual({ id: '3' });
-  const [span] = await receiver.waitForSpans(1, 10000);
+  const [span] = await receiverOf().waitForSpans(1, 10000);
   expect(span.name).toBe('GET /esm/items/:id');
 });

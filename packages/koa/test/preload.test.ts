@@ -4,12 +4,11 @@
 // the hook matches the package's own package.json name) and Koa 3 with both
 // routers. Spans travel as OTLP/protobuf to a receiver that decodes them with
 // the official definitions.
-import { ChildProcess, spawn } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import axios from 'axios';
 import request from 'supertest';
-import { OtlpReceiver, ReceivedSpan, startOtlpReceiver } from '../../core/test/helpers/otlp-receiver';
+import { ReceivedSpan } from '../../core/test/helpers/otlp-receiver';
+import { useFixtureApps } from '../../core/test/helpers/fixture-apps';
 import { sleep } from './helpers';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -18,47 +17,15 @@ const SERVER = path.join(FIXTURES, 'server.js');
 const SERVER_KIND = 2;
 const CLIENT_KIND = 3;
 const INTERNAL_KIND = 1;
-const children: ChildProcess[] = [];
-let receiver: OtlpReceiver;
-
-beforeAll(async () => {
-  const dist = path.join(__dirname, '..', 'dist', 'index.js');
-  if (!fs.existsSync(dist)) throw new Error(`${dist} is missing: build first with \`npx tsc -b packages/koa\` (npm test does).`);
-  receiver = await startOtlpReceiver();
+const apps = useFixtureApps({
+  cwd: FIXTURES,
+  preload: PRELOAD,
+  script: SERVER,
+  serviceName: 'koa-fixture',
+  dist: path.join(__dirname, '..', 'dist', 'index.js'),
 });
-
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  receiver.clear();
-});
-
-afterAll(() => receiver.close());
-
-/** Starts a fixture app (under the preload unless told otherwise) and resolves with its base URL. */
-function startApp(env: Record<string, string>, { preload = true, script = SERVER } = {}): Promise<string> {
-  const child = spawn(process.execPath, preload ? ['-r', PRELOAD, script] : [script], {
-    cwd: FIXTURES,
-    env: {
-      PATH: process.env.PATH,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '20',
-      OTEL_SERVICE_NAME: 'koa-fixture',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the fixture exited with ${code}: ${stderr}`)));
-    child.stdout!.once('data', (line) => {
-      const m = /listening (\d+)/.exec(String(line));
-      if (m) resolve(`http://127.0.0.1:${m[1]}`);
-      else reject(new Error(`unexpected output from the fixture: ${line} ${stderr}`));
-    });
-  });
-}
+const startApp = apps.start;
+const receiverOf = apps.receiver;
 
 /** Drives the app with axios and supertest and returns every span it exported, once the stream went quiet. */
 async function exercise(url: string): Promise<ReceivedSpan[]> {
@@ -67,10 +34,10 @@ async function exercise(url: string): Promise<ReceivedSpan[]> {
   const boom = await request(url).get('/api/v1/boom');
   expect(boom.status).toBe(500);
   expect(boom.text).toBe('Internal Server Error');
-  await receiver.waitForSpans(2, 10000);
+  await receiverOf().waitForSpans(2, 10000);
   // Long enough for a duplicate span to follow if there were one.
   await sleep(200);
-  return receiver.spans.slice();
+  return receiverOf().spans.slice();
 }
 
 function expectRoutedSpans(spans: ReceivedSpan[]): void {
@@ -107,7 +74,7 @@ describe.each([
 test('an ES module app (import Koa from \'koa\') under the preload', async () => {
   const url = await startApp({}, { script: path.join(FIXTURES, 'server.mjs') });
   expect((await axios.get(`${url}/esm/items/3`)).data).toEqual({ id: '3' });
-  const [span] = await receiver.waitForSpans(1, 10000);
+  const [span] = await receiverOf().waitForSpans(1, 10000);
   expect(span.name).toBe('GET /esm/items/:id');
 });
 
@@ -118,7 +85,7 @@ describe.each([
   test('tracing() starts the SDK and turns on http: an outgoing call is a child of the request, and the callee\'s span its child', async () => {
     const url = await startApp({ KOA: koa, ROUTER: 'koa-router', TRACING: '1' }, { preload: false });
     expect((await axios.get(`${url}/api/v1/proxy`)).data).toEqual({ id: '9' });
-    const spans = await receiver.waitForSpans(3, 10000);
+    const spans = await receiverOf().waitForSpans(3, 10000);
     const outer = spans.find((s) => s.name === 'GET /api/v1/proxy')!;
     const client = spans.find((s) => s.kind === CLIENT_KIND)!;
     const inner = spans.find((s) => s.name === 'GET /api/v1/users/:id')!;
@@ -131,9 +98,9 @@ describe.each([
   test('middlewareSpans in a real process: tracing() patched Koa itself through the module hook', async () => {
     const url = await startApp({ KOA: koa, ROUTER: '@koa/router', TRACING: 'spans' }, { preload: false });
     await axios.get(`${url}/api/v1/users/1`);
-    await receiver.waitForSpans(2, 10000);
+    await receiverOf().waitForSpans(2, 10000);
     await sleep(100);
-    const names = receiver.spans.map((s) => [s.kind, s.name]);
+    const names = receiverOf().spans.map((s) => [s.kind, s.name]);
     expect(names).toContainEqual([SERVER_KIND, 'GET /api/v1/users/:id']);
     expect(names).toContainEqual([INTERNAL_KIND, 'router - /api/v1/users/:id']);
   });
