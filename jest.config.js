@@ -19,6 +19,7 @@ module.exports = {
     },
     moduleNameMapper: {
       '^@tracewire/([a-z-]+)$': path.join(__dirname, 'packages', '$1', 'src'),
+      '^@tracewire/([a-z-]+)/dist/(.*)$': path.join(__dirname, 'packages', '$1', 'src', '$2'),
     },
   })),
   // The shop demo's end-to-end test (plain JS against the built packages).

@@ -1,5 +1,7 @@
 // @tracewire/core: the public surface. Everything an app or an
 // instrumentation needs is exported from here; nothing else is public.
+import type * as ExportModule from './export';
+import type * as TestingModule from './testing';
 import { getTracer, Tracer } from './tracer';
 
 export * from './types';
@@ -27,7 +29,6 @@ export type { Config, Env } from './config';
 export { alwaysOn, alwaysOff, traceIdRatio, parentBased } from './sampler';
 export type { Sampler } from './sampler';
 export { BatchSpanProcessor, SimpleSpanProcessor } from './batch';
-export { InMemoryExporter } from './testing';
 export { enableInstrumentation, disableInstrumentation, enabledInstrumentations, isPatched, patchBuiltinsNow, shimmer } from './hook';
 export type { EnableOptions, InstrumentationDefinition, ModulePatch } from './hook';
 export { satisfies } from './semver';
@@ -46,5 +47,28 @@ export const trace = {
   getTracer,
 };
 
-export { OtlpHttpExporter, otlpExporterOptionsFromEnv, ConsoleExporter, ZipkinExporter, encodeOtlpProto, encodeOtlpJson } from './export';
+// The exporters and the in-memory test exporter load on first use: the preload
+// loads this file for every process, and the exporter it starts is required
+// by sdk.ts on its own.
 export type { OtlpHttpExporterOptions, ConsoleExporterOptions, ZipkinExporterOptions } from './export';
+export declare const OtlpHttpExporter: typeof ExportModule.OtlpHttpExporter;
+export type OtlpHttpExporter = ExportModule.OtlpHttpExporter;
+export declare const ConsoleExporter: typeof ExportModule.ConsoleExporter;
+export type ConsoleExporter = ExportModule.ConsoleExporter;
+export declare const ZipkinExporter: typeof ExportModule.ZipkinExporter;
+export type ZipkinExporter = ExportModule.ZipkinExporter;
+export declare const otlpExporterOptionsFromEnv: typeof ExportModule.otlpExporterOptionsFromEnv;
+export declare const encodeOtlpProto: typeof ExportModule.encodeOtlpProto;
+export declare const encodeOtlpJson: typeof ExportModule.encodeOtlpJson;
+export declare const InMemoryExporter: typeof TestingModule.InMemoryExporter;
+export type InMemoryExporter = TestingModule.InMemoryExporter;
+
+function lazyExports(names: readonly string[], load: () => Record<string, unknown>): void {
+  for (const name of names) {
+    Object.defineProperty(exports, name, { enumerable: true, configurable: true, get: () => load()[name] });
+  }
+}
+/* eslint-disable @typescript-eslint/no-require-imports */
+lazyExports(['OtlpHttpExporter', 'ConsoleExporter', 'ZipkinExporter', 'otlpExporterOptionsFromEnv', 'encodeOtlpProto', 'encodeOtlpJson'], () => require('./export'));
+lazyExports(['InMemoryExporter'], () => require('./testing'));
+/* eslint-enable @typescript-eslint/no-require-imports */

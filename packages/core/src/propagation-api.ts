@@ -4,7 +4,8 @@
 // span in the returned context so child spans link to them.
 import { Context, contextWithBaggage, contextWithSpan } from './context';
 import { log } from './logger';
-import { defaultGetter, defaultSetter, propagatorsFromEnv } from './propagation';
+import { propagatorFor, propagatorNames } from './propagation/composite';
+import { defaultGetter, defaultSetter } from './propagation/headers';
 import { NonRecordingSpan } from './span';
 import { Carrier, PropagationContext, TextMapGetter, TextMapPropagator, TextMapSetter } from './types';
 
@@ -14,10 +15,30 @@ interface PropagationState {
 
 const KEY = Symbol.for('tracewire.propagation');
 const holder = globalThis as unknown as Record<symbol, PropagationState | undefined>;
-const shared: PropagationState = holder[KEY] ?? (holder[KEY] = { propagator: propagatorsFromEnv(undefined, () => {}) });
+const shared: PropagationState = holder[KEY] ?? (holder[KEY] = lazily({} as PropagationState, propagatorNames(undefined, () => {})));
 
+/**
+ * Sets `state.propagator` to a getter that builds the propagator (loading its
+ * modules) on first use and then becomes a plain property: a process that never
+ * handles a request never loads them. Every copy of core reads the one shared
+ * property, whichever copy configured it.
+ */
+function lazily(state: PropagationState, names: readonly string[]): PropagationState {
+  Object.defineProperty(state, 'propagator', {
+    configurable: true,
+    enumerable: true,
+    get(): TextMapPropagator {
+      const propagator = propagatorFor(names);
+      Object.defineProperty(state, 'propagator', { value: propagator, writable: true, configurable: true, enumerable: true });
+      return propagator;
+    },
+  });
+  return state;
+}
+
+/** Chooses the propagators (OTEL_PROPAGATORS; unknown names are reported now), loaded on first use. */
 export function configurePropagation(raw: string | undefined): void {
-  shared.propagator = propagatorsFromEnv(raw, (message) => log.warn(message));
+  lazily(shared, propagatorNames(raw, (message) => log.warn(message)));
 }
 
 /** Header names the configured propagators use (to allow through CORS, or to skip when capturing). */

@@ -4,9 +4,9 @@
 // preload and the middleware may both call it and the first call wins.
 import { BatchSpanProcessor, SimpleSpanProcessor } from './batch';
 import { Config, configFromEnv, Env } from './config';
-import { ConsoleExporter } from './export/console';
-import { OtlpHttpExporter, otlpExporterOptionsFromEnv } from './export/otlp-http';
-import { ZipkinExporter, zipkinExporterOptionsFromEnv } from './export/zipkin';
+import type * as ConsoleModule from './export/console';
+import type * as OtlpHttpModule from './export/otlp-http';
+import type * as ZipkinModule from './export/zipkin';
 import { log, setLogLevel } from './logger';
 import { configurePropagation } from './propagation-api';
 import { resourceFromEnv } from './resource';
@@ -57,23 +57,30 @@ const NOOP_EXPORTER: SpanExporter = {
   shutdown: () => Promise.resolve(),
 };
 
+/** Only the exporter OTEL_TRACES_EXPORTER names is loaded. */
 function exporterFromConfig(config: Config, env: Env): SpanExporter {
+  /* eslint-disable @typescript-eslint/no-require-imports */
   switch (config.exporter) {
     case 'none':
       return NOOP_EXPORTER;
-    case 'console':
+    case 'console': {
+      const { ConsoleExporter } = require('./export/console') as typeof ConsoleModule;
       return new ConsoleExporter();
+    }
     case 'zipkin': {
+      const { ZipkinExporter, zipkinExporterOptionsFromEnv } = require('./export/zipkin') as typeof ZipkinModule;
       const { options, warnings } = zipkinExporterOptionsFromEnv(env);
       warnings.forEach((w) => log.warn(w));
       return new ZipkinExporter(options);
     }
     default: {
+      const { OtlpHttpExporter, otlpExporterOptionsFromEnv } = require('./export/otlp-http') as typeof OtlpHttpModule;
       const { options, warnings } = otlpExporterOptionsFromEnv(env);
       warnings.forEach((w) => log.warn(w));
       return new OtlpHttpExporter(options);
     }
   }
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
 function withTimeout(promise: Promise<void>, millis: number): Promise<void> {

@@ -2,27 +2,18 @@
 // elsewhere, or nothing at all with the preload (expressInstrumentation). Every
 // way gives one SERVER span per request (@tracewire/http's), named after the
 // full route template, for Express 4 and Express 5 (router@2).
-import { InstrumentationDefinition, log } from '@tracewire/core';
+import { log } from '@tracewire/core';
+import { expressInstrumentation } from './definition';
 import { enableTracing } from './enable';
 import { createMiddleware, isTracingMiddleware, TracingMiddleware } from './middleware';
 import { resolveOptions, TracingOptions } from './options';
-import { modulePatches } from './patch';
 import { patchRouter, routerOf } from './targets';
-import { SCOPE } from './version';
-import { unwrapAll } from './wrap';
 
 export type { ExpressRequestLike, IgnoreMatcher, TracingOptions } from './options';
 export type { Next, TracingMiddleware } from './middleware';
 export { joinRoute, pathTemplate } from './route';
 export { patchExpress, unpatchExpress } from './targets';
-
-/** For core's hook (the preload): Express 4's lib/router and Express 5's router@2. */
-export const expressInstrumentation: InstrumentationDefinition = {
-  name: SCOPE,
-  modules: modulePatches,
-  // Prototypes reached through apps (instrument(), the middleware's fallback) are restored too.
-  disable: unwrapAll,
-};
+export { expressInstrumentation };
 
 /**
  * The tracing middleware: `app.use(tracing())`, first. The first call starts

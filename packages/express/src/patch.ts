@@ -9,7 +9,7 @@
 //           handle(req, res, done)             routes      → one level deeper until done
 //   Layer   handle_request / handleRequest     runs a handler      → route or mount point
 //           handle_error / handleError         runs an error handler → the error passed on
-import { log, ModulePatch } from '@tracewire/core';
+import { log } from '@tracewire/core';
 import { describeLayers, LayerInfo, LayerLike } from './layers';
 import { usePath } from './route';
 import { callWithSpan } from './spans';
@@ -149,37 +149,3 @@ export function patchLayerPrototype(proto: object): void {
 export function unpatchLayerPrototype(proto: object): void {
   for (const name of ['handleRequest', 'handle_request', 'handleError', 'handle_error']) unwrap(proto, name);
 }
-
-type RouterModule = { prototype: object };
-type LayerModule = { prototype: object };
-
-/** What core's hook applies: Express 4's own router, and router@2 for Express 5. */
-export const modulePatches: ModulePatch[] = [
-  {
-    module: 'express',
-    versions: '>=4 <5',
-    file: 'lib/router/index.js',
-    patch: (proto: object) => patchRouterPrototype(proto),
-    unpatch: (proto: object) => unpatchRouterPrototype(proto),
-  },
-  {
-    module: 'express',
-    versions: '>=4 <5',
-    file: 'lib/router/layer.js',
-    patch: (Layer: LayerModule) => patchLayerPrototype(Layer.prototype),
-    unpatch: (Layer: LayerModule) => unpatchLayerPrototype(Layer.prototype),
-  },
-  {
-    module: 'router',
-    versions: '>=2 <3',
-    patch: (Router: RouterModule) => patchRouterPrototype(Router.prototype),
-    unpatch: (Router: RouterModule) => unpatchRouterPrototype(Router.prototype),
-  },
-  {
-    module: 'router',
-    versions: '>=2 <3',
-    file: 'lib/layer.js',
-    patch: (Layer: LayerModule) => patchLayerPrototype(Layer.prototype),
-    unpatch: (Layer: LayerModule) => unpatchLayerPrototype(Layer.prototype),
-  },
-];

@@ -5,7 +5,6 @@
 // response head, the end of the body and errors arrive on their own channels,
 // in no particular context, so the span is found through a WeakMap keyed by
 // undici's request object (shared with any other copy of this package).
-import * as diagnosticsChannel from 'diagnostics_channel';
 import { activeContext, Carrier, contextWithSpan, inject, isSuppressed, Span } from '@tracewire/core';
 import { defaultPort, fullUrl, headerValues, hostOf, OTHER_METHOD, portOf, UNKNOWN_METHOD_NAME } from './attributes';
 import { CLIENT_SPAN } from './client';
@@ -178,24 +177,10 @@ function onError(message: unknown): void {
   }
 }
 
-const listeners: ReadonlyArray<readonly [string, Listener]> = [
-  ['undici:request:create', onCreate],
-  ['undici:request:headers', onHeaders],
-  ['undici:request:trailers', onTrailers],
-  ['undici:request:error', onError],
-];
-
-let subscribed = false;
-
-/** Subscribes to undici's channels (idempotent). */
-export function enableFetch(): void {
-  if (subscribed) return;
-  for (const [name, listener] of listeners) diagnosticsChannel.subscribe(name, listener);
-  subscribed = true;
-}
-
-export function disableFetch(): void {
-  if (!subscribed) return;
-  subscribed = false;
-  for (const [name, listener] of listeners) diagnosticsChannel.unsubscribe(name, listener);
-}
+/** undici's channels and what each does; definition.ts subscribes to them and loads this file on the first message. */
+export const fetchListeners: Readonly<Record<string, Listener>> = {
+  'undici:request:create': onCreate,
+  'undici:request:headers': onHeaders,
+  'undici:request:trailers': onTrailers,
+  'undici:request:error': onError,
+};

@@ -4,9 +4,9 @@
 // other copy steps aside.
 import { activeContext, Context, currentSdk, getTracer, log, recordError, Span, SpanStatusCode, withContext } from '@tracewire/core';
 import { errorType } from './attributes';
-import { VERSION } from './version';
+import { SCOPE, VERSION } from './version';
 
-export const SCOPE = '@tracewire/http';
+export { SCOPE };
 export const tracer = getTracer(SCOPE, VERSION);
 
 /** This copy of the package: records carry it so only their owner ends their span. */

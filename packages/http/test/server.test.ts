@@ -430,9 +430,10 @@ describe('server spans', () => {
     let second!: { core: typeof import('@tracewire/core'); http: typeof import('../src') };
     jest.isolateModules(() => {
       second = { core: require('@tracewire/core'), http: require('../src') };
+      // Inside the isolated registry: the definition loads its copy's patch code on first use.
+      second.core.enableInstrumentation(second.http.httpInstrumentation);
     });
     expect(second.http.httpInstrumentation).not.toBe(httpInstrumentation);
-    second.core.enableInstrumentation(second.http.httpInstrumentation);
     try {
       let found: Span | undefined;
       handler = (req, res) => {

@@ -9,7 +9,8 @@ import { KoaContext, resolveOptions, TracingOptions } from './options';
 
 export type { IgnoreMatcher, KoaContext, TracingOptions } from './options';
 export type { Next, TracingMiddleware } from './middleware';
-export { koaInstrumentation, patchKoa, unpatchKoa } from './patch';
+export { koaInstrumentation } from './definition';
+export { patchKoa, unpatchKoa } from './patch';
 export { routeTemplate } from './route';
 export { errorStatus, isServerError } from './status';
 

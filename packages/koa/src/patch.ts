@@ -3,11 +3,10 @@
 // middleware, unless the app already has one (tracing() or instrument()): then
 // the app's own, with its options, is the only one. The app's middleware
 // array itself is never changed; Koa composes a copy of it.
-import { InstrumentationDefinition, log, ModulePatch, shimmer } from '@tracewire/core';
+import { log, shimmer } from '@tracewire/core';
 import { createMiddleware, isTracingMiddleware, TracingMiddleware, TRACING_MIDDLEWARE } from './middleware';
 import { unwrapRouterLayers, withMiddlewareSpans } from './middleware-spans';
 import { resolveOptions } from './options';
-import { SCOPE } from './version';
 
 type Callback = (this: KoaApplication, ...args: unknown[]) => unknown;
 
@@ -84,8 +83,3 @@ export function unpatchKoa(exports: unknown): void {
   if (proto.callback[PATCHED] === true) shimmer.unwrap(proto, 'callback');
   unwrapRouterLayers();
 }
-
-const koaPatch: ModulePatch = { module: 'koa', versions: '>=2 <4', patch: patchKoa, unpatch: unpatchKoa };
-
-/** For core's hook machinery and the preload: every Koa 2 or 3 app gets the tracing middleware first. */
-export const koaInstrumentation: InstrumentationDefinition = { name: SCOPE, modules: [koaPatch] };

@@ -2,7 +2,8 @@
 // submittables), pool-wait and connect spans, with the OpenTelemetry database
 // conventions. The SQL helpers and the conventions carry no pg code and can be
 // used by any Postgres driver's instrumentation.
-export { pgInstrumentation, instrumentPg, uninstrumentPg, enable, disable } from './instrumentation';
+export { pgInstrumentation } from './definition';
+export { instrumentPg, uninstrumentPg, enable, disable } from './instrumentation';
 export type { PgModule } from './instrumentation';
 export { configurePg } from './options';
 export type { PgOptions } from './options';

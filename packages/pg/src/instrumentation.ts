@@ -2,17 +2,11 @@
 // the Pool in module 'pg-pool' (pg.Pool is a subclass of it). instrumentPg
 // applies the same patches to a pg module the caller already holds, where no
 // hook sees the require (Jest's module registry, bundled apps).
-import {
-  disableInstrumentation,
-  enableInstrumentation,
-  EnableOptions,
-  InstrumentationDefinition,
-  ModulePatch,
-} from '@tracewire/core';
+import { disableInstrumentation, enableInstrumentation, EnableOptions } from '@tracewire/core';
+import { pgInstrumentation } from './definition';
 import { wrapConnect, wrapQuery } from './client';
 import type { AnyFunction } from './outcome';
 import { wrapPoolConnect, wrapPoolQuery } from './pool';
-import { SCOPE } from './spans';
 import { unwrapMethod, wrapMethod } from './wrap';
 
 /** The parts of the pg module instrumentPg reads. */
@@ -45,24 +39,11 @@ function poolClassOf(pg: PgModule): unknown {
   return prototype !== undefined && Object.prototype.hasOwnProperty.call(prototype, 'query') ? base : pg.Pool;
 }
 
-const pgPatch: ModulePatch = {
-  module: 'pg',
-  versions: '>=8 <9',
-  patch: (exports: PgModule) => patchClass(exports.Client, 'pg.Client', CLIENT_METHODS),
-  unpatch: (exports: PgModule | undefined) => unpatchClass(exports?.Client, CLIENT_METHODS),
-};
-
-const pgPoolPatch: ModulePatch = {
-  module: 'pg-pool',
-  versions: '>=3 <4',
-  patch: (exports: unknown) => patchClass(exports, 'pg-pool', POOL_METHODS),
-  unpatch: (exports: unknown) => unpatchClass(exports, POOL_METHODS),
-};
-
-export const pgInstrumentation: InstrumentationDefinition = {
-  name: SCOPE,
-  modules: [pgPatch, pgPoolPatch],
-};
+/** What the hook's patches call (definition.ts), once pg or pg-pool loads. */
+export const patchPgExports = (exports: PgModule): void => patchClass(exports.Client, 'pg.Client', CLIENT_METHODS);
+export const unpatchPgExports = (exports: PgModule | undefined): void => unpatchClass(exports?.Client, CLIENT_METHODS);
+export const patchPoolExports = (exports: unknown): void => patchClass(exports, 'pg-pool', POOL_METHODS);
+export const unpatchPoolExports = (exports: unknown): void => unpatchClass(exports, POOL_METHODS);
 
 /** Patches a loaded pg module (its Client and its Pool's base class) directly. Idempotent. */
 export function instrumentPg(pg: PgModule): void {

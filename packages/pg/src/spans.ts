@@ -27,9 +27,9 @@ import {
 } from './conventions';
 import { options } from './options';
 import { analyzeSql, SqlAnalysis } from './sql';
-import { VERSION } from './version';
+import { SCOPE, VERSION } from './version';
 
-export const SCOPE = '@tracewire/pg';
+export { SCOPE };
 const tracer = getTracer(SCOPE, VERSION);
 
 /** `Client#connect`: opening a connection (TCP, TLS, authentication). */

@@ -7,10 +7,11 @@ import * as diagnosticsChannel from 'diagnostics_channel';
 import * as fs from 'fs';
 import * as path from 'path';
 import { enableInstrumentation, InstrumentationDefinition, isPatched, log, start } from '@tracewire/core';
-import { expressInstrumentation } from '@tracewire/express';
-import { httpInstrumentation } from '@tracewire/http';
-import { koaInstrumentation } from '@tracewire/koa';
-import { pgInstrumentation } from '@tracewire/pg';
+// Each package's definition file only: its patch code loads when the app loads what it patches.
+import { expressInstrumentation } from '@tracewire/express/dist/definition';
+import { httpInstrumentation } from '@tracewire/http/dist/definition';
+import { koaInstrumentation } from '@tracewire/koa/dist/definition';
+import { pgInstrumentation } from '@tracewire/pg/dist/definition';
 
 const instrumentations: InstrumentationDefinition[] = [httpInstrumentation, expressInstrumentation, koaInstrumentation, pgInstrumentation];
 

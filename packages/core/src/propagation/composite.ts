@@ -1,9 +1,9 @@
 // Several propagators as one, and the OTEL_PROPAGATORS setting that picks them.
 import type { Carrier, PropagationContext, TextMapGetter, TextMapPropagator, TextMapSetter } from '../types';
-import { baggagePropagator } from './baggage';
-import { b3MultiPropagator, b3Propagator } from './b3';
-import { jaegerPropagator } from './jaeger';
-import { traceContextPropagator } from './tracecontext';
+import type * as BaggageModule from './baggage';
+import type * as B3Module from './b3';
+import type * as JaegerModule from './jaeger';
+import type * as TraceContextModule from './tracecontext';
 
 /** Runs propagators in order, as OpenTelemetry's composite does: inject lets
  *  each write its headers; extract feeds each one's result to the next, so when
@@ -30,21 +30,24 @@ export class CompositePropagator implements TextMapPropagator {
   }
 }
 
-const KNOWN = new Map<string, TextMapPropagator>([
-  ['tracecontext', traceContextPropagator],
-  ['baggage', baggagePropagator],
-  ['b3', b3Propagator],
-  ['b3multi', b3MultiPropagator],
-  ['jaeger', jaegerPropagator],
+/* eslint-disable @typescript-eslint/no-require-imports */
+// Loaded by name, so a process pays only for the propagators it uses.
+const KNOWN = new Map<string, () => TextMapPropagator>([
+  ['tracecontext', () => (require('./tracecontext') as typeof TraceContextModule).traceContextPropagator],
+  ['baggage', () => (require('./baggage') as typeof BaggageModule).baggagePropagator],
+  ['b3', () => (require('./b3') as typeof B3Module).b3Propagator],
+  ['b3multi', () => (require('./b3') as typeof B3Module).b3MultiPropagator],
+  ['jaeger', () => (require('./jaeger') as typeof JaegerModule).jaegerPropagator],
 ]);
+/* eslint-enable @typescript-eslint/no-require-imports */
 const DEFAULT = 'tracecontext,baggage';
 const KNOWN_NAMES = [...KNOWN.keys(), 'none'].join(', ');
 
-/** The propagator OTEL_PROPAGATORS asks for: a comma-separated list, trimmed
- *  and case-insensitive, `tracecontext,baggage` when unset or empty. Unknown
- *  names are skipped and reported through `warn`; repeated names count once;
- *  `none` (alone or anywhere in the list) means no propagation. */
-export function propagatorsFromEnv(value: string | undefined, warn: (message: string) => void): TextMapPropagator {
+/** The propagator names OTEL_PROPAGATORS asks for: a comma-separated list,
+ *  trimmed and case-insensitive, `tracecontext,baggage` when unset or empty.
+ *  Unknown names are skipped and reported through `warn`; repeated names count
+ *  once; `none` (alone or anywhere in the list) means no propagation (no names). */
+export function propagatorNames(value: string | undefined, warn: (message: string) => void): string[] {
   let names = (value ?? '')
     .split(',')
     .map((name) => name.trim().toLowerCase())
@@ -57,19 +60,29 @@ export function propagatorsFromEnv(value: string | undefined, warn: (message: st
           'nothing is propagated. Remove "none" to propagate.',
       );
     }
-    return new CompositePropagator([]);
+    return [];
   }
-  const chosen: TextMapPropagator[] = [];
+  const chosen: string[] = [];
   for (const name of names) {
-    const propagator = KNOWN.get(name);
-    if (propagator === undefined) {
+    if (!KNOWN.has(name)) {
       warn(`OTEL_PROPAGATORS: unknown propagator "${name}" ignored; known: ${KNOWN_NAMES}.`);
-    } else if (!chosen.includes(propagator)) {
-      chosen.push(propagator);
+    } else if (!chosen.includes(name)) {
+      chosen.push(name);
     }
   }
   if (chosen.length === 0) {
     warn(`OTEL_PROPAGATORS=${JSON.stringify(value)} names no known propagator; nothing is propagated.`);
   }
+  return chosen;
+}
+
+/** The propagator for names propagatorNames chose (loads their modules). */
+export function propagatorFor(names: readonly string[]): TextMapPropagator {
+  const chosen = names.map((name) => KNOWN.get(name)!());
   return chosen.length === 1 ? chosen[0] : new CompositePropagator(chosen);
+}
+
+/** The propagator OTEL_PROPAGATORS asks for (propagatorNames, then propagatorFor). */
+export function propagatorsFromEnv(value: string | undefined, warn: (message: string) => void): TextMapPropagator {
+  return propagatorFor(propagatorNames(value, warn));
 }
