@@ -2,6 +2,7 @@
 // `node -r @tracewire/register`, exporting OTLP/protobuf to a receiver that
 // decodes with the official OpenTelemetry definitions.
 import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { OtlpReceiver, ReceivedSpan, startOtlpReceiver } from '../../core/test/helpers/otlp-receiver';
@@ -215,6 +216,27 @@ describe('configuration', () => {
     );
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual([]);
+  });
+
+  it('loads only the instrumentations’ definitions at start: patch code, unused exporters and propagators wait for their first use', async () => {
+    const list = "console.log(JSON.stringify(Object.keys(require.cache)))";
+    const loaded = (stdout: string): string[] =>
+      (JSON.parse(stdout) as string[]).map((file) => path.relative(path.join(ROOT, 'packages'), fs.realpathSync(file)).split(path.sep).join('/'));
+    const idle = await runNode(['-e', list], baseEnv());
+    expect(idle.stderr).toBe('');
+    const files = loaded(idle.stdout);
+    for (const pkg of ['http', 'express', 'koa', 'pg']) {
+      expect(files.filter((f) => f.startsWith(`${pkg}/dist/`)).sort()).toEqual([`${pkg}/dist/definition.js`, `${pkg}/dist/version.js`]);
+    }
+    for (const lazy of ['export/console.js', 'export/zipkin.js', 'testing.js', 'propagation/index.js', 'propagation/tracecontext.js', 'propagation/b3.js', 'propagation/jaeger.js']) {
+      expect(files).not.toContain(`core/dist/${lazy}`);
+    }
+    // Everything the preload loads, package.json files and shimmer included: a guard against creeping back to ~85.
+    expect(files.length).toBeLessThanOrEqual(45);
+
+    // The app's first require of express brings its patch code (and the router is patched).
+    const used = await runNode(['-e', `require('express'); ${list}`], baseEnv());
+    expect(loaded(used.stdout)).toContain('express/dist/patch.js');
   });
 
   it('warns clearly about a bad setting and keeps running', async () => {
