@@ -3,7 +3,7 @@
 // spans in /v0.4/traces payloads (msgpack: an array of traces, each an array
 // of span maps). Spans are skipped over, never decoded. Every other endpoint
 // dd-trace may probe gets an empty JSON answer.
-const http = require('node:http');
+const { startCountingServer } = require('./count-server');
 
 /** Returns the position just after the msgpack value that starts at buf[pos]. */
 function skip(buf, pos) {
@@ -70,43 +70,20 @@ function countDdSpans(buf) {
 /** Starts the dummy agent on 127.0.0.1 (ephemeral port). */
 function startDdAgent() {
   const counts = { spans: 0, traces: 0, requests: 0, badRequests: 0 };
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      counts.requests++;
-      if (req.url.startsWith('/v0.4/traces')) {
-        try {
-          const found = countDdSpans(Buffer.concat(chunks));
-          counts.traces += found.traces;
-          counts.spans += found.spans;
-        } catch {
-          counts.badRequests++;
-        }
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"rate_by_service":{}}');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
+  return startCountingServer(counts, (req, body, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    if (!req.url.startsWith('/v0.4/traces')) {
       res.end('{}');
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        counts,
-        reset() {
-          counts.spans = 0;
-          counts.traces = 0;
-          counts.requests = 0;
-          counts.badRequests = 0;
-        },
-        close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
-      });
-    });
+      return;
+    }
+    try {
+      const found = countDdSpans(body);
+      counts.traces += found.traces;
+      counts.spans += found.spans;
+    } catch {
+      counts.badRequests++;
+    }
+    res.end('{"rate_by_service":{}}');
   });
 }
 

@@ -4,7 +4,7 @@
 // → ResourceSpans.scope_spans(2) → ScopeSpans.spans(2)) and skips every other
 // field by its length, so receiving costs the load CPU next to nothing and
 // never decodes a span.
-const http = require('node:http');
+const { startCountingServer } = require('./count-server');
 
 /** Reads a varint at buf[pos]; returns [value, nextPos]. */
 function varint(buf, pos) {
@@ -60,37 +60,16 @@ function countOtlpSpans(buf) {
 /** Starts the receiver on 127.0.0.1 (ephemeral port). */
 function startReceiver() {
   const counts = { spans: 0, requests: 0, badRequests: 0 };
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      counts.requests++;
-      if (req.method === 'POST' && req.url === '/v1/traces') {
-        try {
-          counts.spans += countOtlpSpans(Buffer.concat(chunks));
-        } catch {
-          counts.badRequests++;
-        }
+  return startCountingServer(counts, (req, body, res) => {
+    if (req.method === 'POST' && req.url === '/v1/traces') {
+      try {
+        counts.spans += countOtlpSpans(body);
+      } catch {
+        counts.badRequests++;
       }
-      res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 });
-      res.end();
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        counts,
-        reset() {
-          counts.spans = 0;
-          counts.requests = 0;
-          counts.badRequests = 0;
-        },
-        close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
-      });
-    });
+    }
+    res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 });
+    res.end();
   });
 }
 
