@@ -2,10 +2,12 @@
 // directly: under Jest, core's module hook never sees a require), a started
 // SDK with an in-memory exporter, apps on 127.0.0.1, and span lookups.
 import type { Server } from 'http';
-import type { AddressInfo } from 'net';
-import { disableInstrumentation, enableInstrumentation, InMemoryExporter, log, ReadableSpan, Sdk, SpanKind, start } from '@tracewire/core';
-import { httpInstrumentation } from '@tracewire/http';
+import { InMemoryExporter, log, ReadableSpan, SpanKind } from '@tracewire/core';
+import { Running, serve as serveApp, serverSpansEnded, startSdk as startNamedSdk, traceEachTest as traceTestFile } from '../../http/test/framework-helpers';
 import { patchExpress } from '../src';
+
+export { onlyServerSpan, serverSpans, sleep } from '../../http/test/framework-helpers';
+export type { Running } from '../../http/test/framework-helpers';
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 export type Handler = (...args: any[]) => any;
@@ -53,49 +55,15 @@ export function patchBoth(): void {
   patchExpress(express5);
 }
 
-export function startSdk(): { sdk: Sdk; exporter: InMemoryExporter } {
-  const exporter = new InMemoryExporter();
-  const sdk = start({ exporter, processor: 'simple', flushOnExit: false, env: { OTEL_SERVICE_NAME: 'express-test' } });
-  return { sdk, exporter };
-}
+export const startSdk = (): ReturnType<typeof startNamedSdk> => startNamedSdk('express-test');
 
 /** For a test file: Express patched, SDK and http tracing on around its tests, the exporter emptied before each one. */
 export function traceEachTest(): { exporter: InMemoryExporter } {
-  const traced = {} as { sdk: Sdk; exporter: InMemoryExporter };
-  beforeAll(() => {
-    patchBoth();
-    Object.assign(traced, startSdk());
-    enableInstrumentation(httpInstrumentation);
-  });
-  afterAll(async () => {
-    disableInstrumentation(httpInstrumentation);
-    await traced.sdk.shutdown();
-  });
-  beforeEach(() => traced.exporter.reset());
-  return traced;
-}
-
-export interface Running {
-  url: string;
-  port: number;
-  close(): Promise<void>;
+  return traceTestFile('express-test', patchBoth);
 }
 
 export function serve(app: App): Promise<Running> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  return serveApp(app as unknown as Parameters<typeof serveApp>[0]);
 }
 
 /** What the app under test made: everything but the CLIENT spans of the test's own supertest/axios requests. */
@@ -103,23 +71,9 @@ export function appSpans(spans: readonly ReadableSpan[]): ReadableSpan[] {
   return spans.filter((s) => s.kind !== SpanKind.CLIENT);
 }
 
-export function serverSpans(spans: readonly ReadableSpan[]): ReadableSpan[] {
-  return spans.filter((s) => s.kind === SpanKind.SERVER);
-}
-
-/** The one SERVER span among `spans`; fails listing them when there is not exactly one. */
-export function onlyServerSpan(spans: readonly ReadableSpan[]): ReadableSpan {
-  const found = serverSpans(spans);
-  if (found.length !== 1) throw new Error(`expected one SERVER span, got ${found.length}: ${spans.map((s) => `${s.name}/${s.kind}`).join(', ')}`);
-  return found[0];
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Waits until the exporter holds `count` SERVER spans (they end last, when the response is finished); returns the app's spans. */
 export async function serverSpansSettled(exporter: InMemoryExporter, count = 1): Promise<ReadableSpan[]> {
-  for (let i = 0; i < 400 && serverSpans(exporter.spans).length < count; i++) await sleep(5);
-  return appSpans(exporter.spans);
+  return appSpans(await serverSpansEnded(exporter, count));
 }
 
 /** Runs `fn` with tracewire's warnings captured (and kept off the test output). */

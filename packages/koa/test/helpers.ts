@@ -1,9 +1,11 @@
 // Shared by the Koa tests: both Koa majors and both routers as loaded modules,
 // a started SDK with an in-memory exporter, apps on 127.0.0.1, and span lookups.
 import type { Server } from 'http';
-import type { AddressInfo } from 'net';
-import { disableInstrumentation, enableInstrumentation, InMemoryExporter, ReadableSpan, Sdk, SpanKind, start } from '@tracewire/core';
-import { httpInstrumentation } from '@tracewire/http';
+import type { InMemoryExporter } from '@tracewire/core';
+import { Running, serve as serveApp, serverSpansEnded, startSdk as startNamedSdk, traceEachTest as traceTestFile } from '../../http/test/framework-helpers';
+
+export { onlyServerSpan, serverSpans, sleep } from '../../http/test/framework-helpers';
+export type { Running } from '../../http/test/framework-helpers';
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 export type Middleware = (ctx: any, next: () => Promise<unknown>) => unknown;
@@ -45,65 +47,16 @@ export const MATRIX: Array<[string, KoaModule, RouterModule]> = KOAS.flatMap(([k
   ROUTERS.map(([r, router]): [string, KoaModule, RouterModule] => [`${k} + ${r}`, koa, router]),
 );
 
-export function startSdk(): { sdk: Sdk; exporter: InMemoryExporter } {
-  const exporter = new InMemoryExporter();
-  const sdk = start({ exporter, processor: 'simple', flushOnExit: false, env: { OTEL_SERVICE_NAME: 'koa-test' } });
-  return { sdk, exporter };
-}
+export const startSdk = (): ReturnType<typeof startNamedSdk> => startNamedSdk('koa-test');
 
 /** For a test file: the SDK and http tracing on around its tests, the exporter emptied before each one. */
 export function traceEachTest(): { exporter: InMemoryExporter } {
-  const traced = {} as { sdk: Sdk; exporter: InMemoryExporter };
-  beforeAll(() => {
-    Object.assign(traced, startSdk());
-    enableInstrumentation(httpInstrumentation);
-  });
-  afterAll(async () => {
-    disableInstrumentation(httpInstrumentation);
-    await traced.sdk.shutdown();
-  });
-  beforeEach(() => traced.exporter.reset());
-  return traced;
-}
-
-export interface Running {
-  url: string;
-  port: number;
-  close(): Promise<void>;
+  return traceTestFile('koa-test');
 }
 
 export function serve(app: KoaApp): Promise<Running> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  return serveApp(app);
 }
 
-export function serverSpans(spans: readonly ReadableSpan[]): ReadableSpan[] {
-  return spans.filter((s) => s.kind === SpanKind.SERVER);
-}
-
-/** The one SERVER span among `spans`; fails listing them when there is not exactly one. */
-export function onlyServerSpan(spans: readonly ReadableSpan[]): ReadableSpan {
-  const found = serverSpans(spans);
-  if (found.length !== 1) throw new Error(`expected one SERVER span, got ${found.length}: ${spans.map((s) => `${s.name}/${s.kind}`).join(', ')}`);
-  return found[0];
-}
-
-/** Waits until the exporter holds a SERVER span (they end last, when the response is finished). */
-export async function nextServerSpan(exporter: InMemoryExporter, count = 1): Promise<ReadableSpan[]> {
-  for (let i = 0; i < 200 && serverSpans(exporter.spans).length < count; i++) await sleep(5);
-  return exporter.spans.slice();
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits until the exporter holds `count` SERVER spans (they end last, when the response is finished). */
+export const nextServerSpan = serverSpansEnded;
