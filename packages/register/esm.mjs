@@ -5,9 +5,18 @@
 // through require(), so dist/index.js patches them at once when the entry is
 // ESM, and lazily (on first require) when it is CommonJS — NODE_OPTIONS puts
 // this file in front of every node process, and a CommonJS one should not pay
-// for loading http. No module.register loader hooks are needed for what
-// tracewire instruments (see README.md, "ES modules").
+// for loading http. One module.register resolve hook, only for an ESM entry
+// that can resolve postgres: postgres.js's ESM build is a second copy of the
+// driver no hook sees, so @tracewire/postgres sends `import 'postgres'` to its
+// CommonJS build (see README.md, "ES modules").
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-require('./dist/index.js');
+const { sdk, esmEntry } = require('./dist/index.js');
+if (sdk.enabled && esmEntry()) {
+  try {
+    require('@tracewire/postgres/dist/esm.js').registerEsmRedirect();
+  } catch {
+    // @tracewire/postgres not installed (or not loadable): ESM imports of postgres.js stay untraced
+  }
+}

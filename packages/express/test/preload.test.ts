@@ -113,6 +113,29 @@ describe.each([
     }
   });
 
+  test('tracing() alone also turns on @tracewire/postgres: the postgres.js query is a child of the request', async () => {
+    const db = await getDatabase();
+    try {
+      const { connectionString, host, port, user, database } = db.config;
+      const env: Record<string, string> = connectionString
+        ? { DATABASE_URL: connectionString }
+        : { PGHOST: String(host ?? ''), PGPORT: String(port ?? ''), PGUSER: String(user ?? ''), PGDATABASE: String(database ?? '') };
+      const url = await startApp({ EXPRESS: expressModule, TRACING: '1', ...env }, { preload: false });
+      expect((await axios.get(`${url}/api/v1/pgjs`)).data).toEqual({ two: 2 });
+      await receiverOf().waitForSpans(2, 10000);
+      await sleep(200);
+      const server = receiverOf().spans.find((s) => s.kind === SERVER_KIND)!;
+      expect(server.name).toBe('GET /api/v1/pgjs');
+      const query = receiverOf().spans.find((s) => s.attributes['db.query.text'] !== undefined)!;
+      expect(query.attributes['db.system.name']).toBe('postgresql');
+      expect(query.attributes['db.query.text']).toBe('SELECT $1::int AS two');
+      expect(query.parentSpanId).toBe(server.spanId);
+      expect(query.traceId).toBe(server.traceId);
+    } finally {
+      await db.close();
+    }
+  });
+
   test('instrument(app) on the finished app, no preload', async () => {
     const url = await startApp({ EXPRESS: expressModule, INSTRUMENT: '1' }, { preload: false });
     expectRoutedSpans(await exercise(url));

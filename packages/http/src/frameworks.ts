@@ -1,21 +1,27 @@
 // What a framework's one middleware line turns on the first time it is used:
 // the SDK (start() is idempotent: a preload may have started it already), this
 // package (the request's server span and outgoing calls), the framework's own
-// instrumentation, and pg when @tracewire/pg is installed. Shared by
-// @tracewire/express and @tracewire/koa.
+// instrumentation, and pg and postgres.js when @tracewire/pg and
+// @tracewire/postgres are installed. Shared by @tracewire/express and
+// @tracewire/koa.
 import { enableInstrumentation, InstrumentationDefinition, log, start } from '@tracewire/core';
 import { httpInstrumentation } from './definition';
 
 const turnedOn = new Set<InstrumentationDefinition>();
 
-/** @tracewire/pg is optional: an app without it simply gets no query spans. */
-function pgInstrumentation(caller: string): InstrumentationDefinition | undefined {
+/** The database instrumentations (their light definition files), each optional: an app without one gets no query spans from that driver. */
+const DATABASES: ReadonlyArray<readonly [string, string]> = [
+  ['@tracewire/pg', 'pgInstrumentation'],
+  ['@tracewire/postgres', 'postgresInstrumentation'],
+];
+
+function optionalInstrumentation(caller: string, pkg: string, name: string): InstrumentationDefinition | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('@tracewire/pg') as { pgInstrumentation?: InstrumentationDefinition }).pgInstrumentation;
+    return (require(`${pkg}/dist/definition`) as Record<string, InstrumentationDefinition | undefined>)[name];
   } catch (error) {
     if ((error as { code?: unknown })?.code !== 'MODULE_NOT_FOUND') {
-      log.warn(`${caller}: could not load @tracewire/pg (${(error as Error)?.message}); queries run untraced.`);
+      log.warn(`${caller}: could not load ${pkg} (${(error as Error)?.message}); queries run untraced.`);
     }
     return undefined;
   }
@@ -27,7 +33,8 @@ export function enableForFramework(framework: InstrumentationDefinition): void {
   turnedOn.add(framework);
   try {
     if (!start().enabled) return;
-    for (const definition of [httpInstrumentation, framework, pgInstrumentation(framework.name)]) {
+    const databases = DATABASES.map(([pkg, name]) => optionalInstrumentation(framework.name, pkg, name));
+    for (const definition of [httpInstrumentation, framework, ...databases]) {
       if (definition !== undefined) enableInstrumentation(definition);
     }
   } catch (error) {

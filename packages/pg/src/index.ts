@@ -5,8 +5,8 @@
 export { pgInstrumentation } from './definition';
 export { instrumentPg, uninstrumentPg, enable, disable } from './instrumentation';
 export type { PgModule } from './instrumentation';
-export { configurePg } from './options';
-export type { PgOptions } from './options';
+export { configurePg, resolvePgOptions } from './options';
+export type { PgOptions, ResolvedPgOptions } from './options';
 export { analyzeSqlCached, recordQueryOutcome, CONNECT_SPAN_NAME, POOL_CONNECT_SPAN_NAME, SCOPE } from './spans';
 export { analyzeSql, sanitizeSql, summarizeSql, MAX_SQL_SCAN, MAX_SUMMARY_LENGTH } from './sql';
 export type { SqlAnalysis, SqlSummary } from './sql';

@@ -16,7 +16,8 @@ export interface ResolvedPgOptions {
   readonly requireParentSpan: boolean;
 }
 
-function resolve(options: PgOptions): ResolvedPgOptions {
+/** Plain booleans from what the user gave (anything but `true` is false); shared with @tracewire/postgres. */
+export function resolvePgOptions(options: PgOptions): ResolvedPgOptions {
   return Object.freeze({
     enhancedDatabaseReporting: options.enhancedDatabaseReporting === true,
     captureParameters: options.captureParameters === true,
@@ -25,9 +26,9 @@ function resolve(options: PgOptions): ResolvedPgOptions {
 }
 
 /** The options in force; replaced whole by configurePg. */
-export let options: ResolvedPgOptions = resolve({});
+export let options: ResolvedPgOptions = resolvePgOptions({});
 
 /** Sets the pg instrumentation's options (replacing earlier ones); takes effect for the next call. */
 export function configurePg(pgOptions: PgOptions = {}): void {
-  options = resolve(pgOptions ?? {});
+  options = resolvePgOptions(pgOptions ?? {});
 }

@@ -1,38 +1,23 @@
-// The definition core's hook machinery consumes: the Query class in
-// postgres.js's CommonJS build (cjs/src/query.js), whose exports object lets
-// the prototype be patched in place. instrumentPostgres applies the same
-// patch to a postgres module the caller already holds, where no hook sees the
-// require (Jest's module registry, bundled apps).
-import {
-  disableInstrumentation,
-  enableInstrumentation,
-  EnableOptions,
-  InstrumentationDefinition,
-  ModulePatch,
-} from '@tracewire/core';
+// Turning the instrumentation on and off through core's hook (the definition
+// is in definition.ts), and instrumentPostgres, which applies the Query patch
+// to a postgres module the caller already holds, where no hook sees the
+// require (Jest's module registry, bundled apps), and learns where an
+// instance's queries go from the instance itself.
+import { disableInstrumentation, enableInstrumentation, EnableOptions } from '@tracewire/core';
+import { rememberConnection } from './connection';
+import type { ParsedOptions } from './connection';
+import { postgresInstrumentation } from './definition';
 import { patchQueryPrototype, unpatchQueryPrototype } from './query';
-import { SCOPE } from './spans';
 
 /** The postgres.js factory: `postgres(url | options)` returns a `sql` tag. */
 export type PostgresFactory = (...args: any[]) => unknown;
 
-/** cjs/src/query.js's exports. */
-interface QueryModule {
-  Query?: { prototype?: unknown };
+/** A `sql` instance, as postgres(…) returns it: its parsed `options`, and `unsafe` to write a query (never run) that shows its class and canceller. */
+export interface PostgresSql {
+  (...args: any[]): unknown;
+  unsafe(text: string): unknown;
+  options?: unknown;
 }
-
-const queryPatch: ModulePatch = {
-  module: 'postgres',
-  versions: '>=3 <4',
-  file: 'cjs/src/query.js',
-  patch: (exports: QueryModule) => patchQueryPrototype(exports?.Query?.prototype),
-  unpatch: (exports: QueryModule | undefined) => unpatchQueryPrototype(exports?.Query?.prototype),
-};
-
-export const postgresInstrumentation: InstrumentationDefinition = {
-  name: SCOPE,
-  modules: [queryPatch],
-};
 
 /**
  * Query.prototype of the copy of postgres.js `postgres` belongs to. The module
@@ -46,9 +31,33 @@ function queryPrototypeOf(postgres: PostgresFactory): unknown {
   return Object.getPrototypeOf(sql.unsafe(''));
 }
 
-/** Patches a loaded postgres.js (the module's export, the factory) directly. Idempotent. */
-export function instrumentPostgres(postgres: PostgresFactory): void {
-  patchQueryPrototype(queryPrototypeOf(postgres));
+/** A query written on `sql` and never run: its prototype is Query.prototype, its canceller the instance's. */
+function probeOf(sql: PostgresSql): { canceller?: unknown } {
+  if (typeof sql !== 'function' || typeof sql.unsafe !== 'function') throw new TypeError('instrumentPostgres expects a sql instance made by postgres() as its second argument');
+  return sql.unsafe('') as { canceller?: unknown };
+}
+
+/**
+ * Patches a loaded postgres.js (the module's export, the factory) directly.
+ * Idempotent. With `sql`, an instance made by it, also records where that
+ * instance's queries go (server.address, server.port, db.namespace): for an
+ * instance whose postgres.js was loaded before tracing was enabled, which the
+ * module hook therefore could not show that.
+ */
+export function instrumentPostgres(postgres: PostgresFactory, sql?: PostgresSql): void {
+  const prototype = queryPrototypeOf(postgres);
+  let probe: { canceller?: unknown } | undefined;
+  if (sql !== undefined) {
+    probe = probeOf(sql);
+    if (sql.options === null || typeof sql.options !== 'object') {
+      throw new TypeError("sql.options is not an object: pass the instance postgres() returned, not a transaction's");
+    }
+  }
+  patchQueryPrototype(prototype);
+  if (probe === undefined) return;
+  // The instance may come from another copy of postgres.js than `postgres`: patch its class too (idempotent).
+  patchQueryPrototype(Object.getPrototypeOf(probe));
+  rememberConnection(probe.canceller, sql!.options as ParsedOptions);
 }
 
 /** Restores what instrumentPostgres patched. */

@@ -13,13 +13,21 @@
 //   `reject` properties; wrapping them ends the span just before the caller
 //   sees the value or the error, which reach it unchanged. The cursor
 //   iterator installs new ones on every step, so its iterator is watched too.
+// - building: the connection builds the query's text just before sending it
+//   (types-patch.ts sees that and calls queryBuilt with the connection's
+//   options): where it goes is then known, for this query and, through the
+//   instance's canceller, for the next ones at their start.
 import { activeContext, bind, Context, Span } from '@tracewire/core';
+import { Connection, knownConnection, ParsedOptions, rememberConnection } from './connection';
+import { options } from './options';
 import { endQuerySpan, startQuerySpan, traceableContext, warnFailure } from './spans';
 
 /** A postgres.js Query, as far as the patch touches it. */
 interface Query {
   executed?: boolean;
   string?: unknown;
+  parameters?: unknown;
+  canceller?: unknown;
   resolve: (value: unknown) => unknown;
   reject: (error: unknown) => unknown;
 }
@@ -27,6 +35,7 @@ interface Query {
 interface Traced {
   ctx: Context;
   span?: Span;
+  connection?: Connection;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -50,7 +59,7 @@ function setCanceller(this: object, canceller: unknown): void {
   if (typeof canceller !== 'function') return;
   try {
     const ctx = traceableContext(activeContext());
-    if (ctx !== undefined) traced.set(this, { ctx });
+    if (ctx !== undefined && (ctx.span !== undefined || !options.requireParentSpan)) traced.set(this, { ctx });
   } catch (error) {
     warnFailure('noting where a query was written', error);
   }
@@ -60,10 +69,32 @@ Object.defineProperty(setCanceller, MARK, { value: true });
 /** Ends the query's span once (the first outcome wins). */
 function finish(query: Query, error: unknown, result?: unknown): void {
   const state = traced.get(query);
-  const span = state?.span;
-  if (span === undefined) return;
+  if (state?.span === undefined) return;
   traced.delete(query);
-  endQuerySpan(span, query, error, result);
+  endQuerySpan(state.span, query, state.connection, error, result);
+}
+
+function setConnection(state: Traced, connection: Connection | undefined): void {
+  if (connection === undefined || state.connection !== undefined || state.span === undefined) return;
+  state.connection = connection;
+  if (state.span.isRecording()) state.span.setAttributes(connection.attributes);
+}
+
+/**
+ * The connection is building `query` with its parsed options: records where
+ * it goes on the query's span (started by then) and remembers it for the
+ * instance's next queries. Never throws.
+ */
+export function queryBuilt(query: Query | null | undefined, connectionOptions: ParsedOptions | undefined): void {
+  try {
+    // Queries postgres.js makes for itself carry no canceller, and are not traced.
+    const connection = rememberConnection(query?.canceller, connectionOptions);
+    if (connection === undefined) return;
+    const state = traced.get(query!);
+    if (state !== undefined) setConnection(state, connection);
+  } catch (error) {
+    warnFailure('recording where a query goes', error);
+  }
 }
 
 function watchOutcome(query: Query): void {
@@ -86,6 +117,7 @@ function wrapHandle(original: AnyFunction): AnyFunction {
       if (state !== undefined && state.span === undefined) {
         try {
           state.span = startQuerySpan(state.ctx);
+          setConnection(state, knownConnection(this.canceller));
           watchOutcome(this);
         } catch (error) {
           traced.delete(this);

@@ -3,19 +3,30 @@
 // from the patch (query.ts) so it reads, and is tested, without it. Nothing
 // here throws into the app.
 import { Context, currentSdk, getTracer, log, Span, SpanKind } from '@tracewire/core';
-import { analyzeSqlCached, DB_SYSTEM_NAME, POSTGRESQL, queryTextAttributes, querySpanName, recordQueryOutcome } from '@tracewire/pg';
-import { VERSION } from './version';
+import {
+  analyzeSqlCached,
+  DB_SYSTEM_NAME,
+  parameterAttributes,
+  POSTGRESQL,
+  queryTextAttributes,
+  querySpanName,
+  recordQueryOutcome,
+} from '@tracewire/pg';
+import type { Connection } from './connection';
+import { options } from './options';
+import { SCOPE, VERSION } from './version';
 
-export const SCOPE = '@tracewire/postgres';
+export { SCOPE };
 const tracer = getTracer(SCOPE, VERSION);
 
 /** The fields of a postgres.js Query the span reads once the query has run. */
 export interface QueryOutcome {
   /** The text sent, `$n` placeholders for the values (set by the connection when it builds the query). */
   string?: unknown;
+  /** The values sent for `$1`…, as the app gave them (set with `string`). */
+  parameters?: unknown;
 }
 
-/** Distinct texts whose analysis is kept; apps repeat their SQL, so this is the hot path's saving. */
 /** Logs once (core dedupes) that tracing a query failed; the query itself goes on untraced. */
 export function warnFailure(step: string, error: unknown): void {
   log.warn(`@tracewire/postgres: ${step} failed (${(error as Error)?.message ?? String(error)}); the query runs untraced.`);
@@ -49,16 +60,22 @@ export function returnedRows(result: unknown): number | undefined {
   return total;
 }
 
-/** Names the span after the text the query sent, records the outcome (SQLSTATE as error.type on failure) and ends it. */
-export function endQuerySpan(span: Span, query: QueryOutcome, error: unknown, result?: unknown): void {
+/**
+ * Names the span after the text the query sent (else its database), records
+ * the text (sanitized unless enhancedDatabaseReporting), the parameters when
+ * captureParameters is on, and the outcome (SQLSTATE as error.type on
+ * failure), and ends it.
+ */
+export function endQuerySpan(span: Span, query: QueryOutcome, connection: Connection | undefined, error: unknown, result?: unknown): void {
   try {
     if (span.isRecording()) {
       const text = query.string;
-      if (typeof text === 'string') {
-        const analysis = analyzeSqlCached(text);
-        span.setAttributes(queryTextAttributes(analysis.sanitized, analysis));
-        if (analysis.summary !== undefined) span.updateName(querySpanName(analysis, undefined));
+      const analysis = typeof text === 'string' ? analyzeSqlCached(text) : undefined;
+      if (analysis !== undefined) {
+        span.setAttributes(queryTextAttributes(options.enhancedDatabaseReporting ? (text as string) : analysis.sanitized, analysis));
       }
+      if (options.captureParameters && Array.isArray(query.parameters)) span.setAttributes(parameterAttributes(query.parameters));
+      span.updateName(querySpanName(analysis, connection?.namespace));
       recordQueryOutcome(span, error, error ? undefined : returnedRows(result));
     }
     span.end();

@@ -7,7 +7,7 @@ import { activeContext, contextWithSpan, SpanKind, trace, withContext } from '@t
 import express = require('express');
 import request = require('supertest');
 import { useTracing } from '../../pg/test/helpers/tracing';
-import { TABLE, usePostgresJs } from './helpers';
+import { expectedConnection, TABLE, usePostgresJs } from './helpers';
 
 const database = usePostgresJs();
 const tracing = useTracing();
@@ -48,7 +48,13 @@ it('puts the query under the request span', async () => {
   expect(query.kind).toBe(SpanKind.CLIENT);
   expect(query.traceId).toBe(requestSpan.traceId);
   expect(query.parentSpanId).toBe(requestSpan.spanId);
-  expect(query.attributes['db.query.text']).toBe(`SELECT name FROM ${TABLE} WHERE id = $1`);
+  expect(query.attributes).toMatchObject({
+    ...expectedConnection(database.database()),
+    'db.system.name': 'postgresql',
+    'db.operation.name': 'SELECT',
+    'db.collection.name': TABLE,
+    'db.query.text': `SELECT name FROM ${TABLE} WHERE id = $1`,
+  });
 });
 
 it('keeps concurrent requests in their own traces', async () => {

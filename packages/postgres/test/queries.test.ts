@@ -7,7 +7,7 @@ import * as path from 'path';
 import postgres = require('postgres');
 import { useTracing } from '../../pg/test/helpers/tracing';
 import { instrumentPostgres, uninstrumentPostgres } from '../src';
-import { TABLE, usePostgresJs } from './helpers';
+import { expectedConnection, TABLE, usePostgresJs } from './helpers';
 
 const database = usePostgresJs();
 const tracing = useTracing();
@@ -22,11 +22,13 @@ async function inSpan<T>(name: string, fn: () => Promise<T>): Promise<{ value: T
   return { value, parent: () => tracing.span(name) };
 }
 
+/** A CLIENT span under `parent`, with the database conventions and where the query went. */
 function expectQuerySpan(span: ReadableSpan, parent: ReadableSpan): void {
   expect(span.kind).toBe(SpanKind.CLIENT);
   expect(span.traceId).toBe(parent.traceId);
   expect(span.parentSpanId).toBe(parent.spanId);
   expect(span.attributes['db.system.name']).toBe('postgresql');
+  expect(span.attributes).toMatchObject(expectedConnection(database.database()));
 }
 
 describe('tagged templates', () => {
@@ -36,6 +38,7 @@ describe('tagged templates', () => {
     const span = tracing.span(SELECT);
     expectQuerySpan(span, parent());
     expect(span.attributes).toMatchObject({
+      ...expectedConnection(database.database()),
       'db.query.text': `SELECT name FROM ${TABLE} WHERE id = $1`,
       'db.query.summary': SELECT,
       'db.operation.name': 'SELECT',
@@ -110,6 +113,7 @@ describe('errors', () => {
     expect((caught as { code: string }).code).toBe('42P01');
     const span = tracing.span('SELECT tw_pgjs_missing');
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes).toMatchObject(expectedConnection(database.database()));
     expect(span.attributes).toMatchObject({ 'error.type': '42P01', 'db.response.status_code': '42P01' });
     expect(span.events.map((e) => e.name)).toContain('exception');
   });
@@ -152,6 +156,8 @@ describe('transactions', () => {
     const statements = [`INSERT ${TABLE}`, `UPDATE ${TABLE}`, `DELETE ${TABLE}`].map((name) => tracing.span(name));
     for (const span of statements) expectQuerySpan(span, parent());
     expect(tracing.childrenOf(parent()).map((s) => s.name)).toEqual(['BEGIN', `INSERT ${TABLE}`, `UPDATE ${TABLE}`, `DELETE ${TABLE}`, 'COMMIT']);
+    // The transaction's connection is the instance's: BEGIN and COMMIT say where they went too.
+    for (const span of tracing.childrenOf(parent())) expect(span.attributes).toMatchObject(expectedConnection(database.database()));
     expect(statements[2].attributes['db.response.returned_rows']).toBe(1);
   });
 
@@ -166,6 +172,23 @@ describe('transactions', () => {
     const parent = tracing.span('failing');
     expect(tracing.childrenOf(parent).map((s) => s.name)).toEqual(['BEGIN', `INSERT ${TABLE}`, 'ROLLBACK']);
     expect(tracing.span(`INSERT ${TABLE}`).attributes['error.type']).toBe('23505');
+  });
+});
+
+describe('sql.reserve', () => {
+  it('queries on a reserved connection: one span each, under the caller, saying where they went', async () => {
+    const { parent } = await inSpan('parent', async () => {
+      const reserved = await sql().reserve();
+      try {
+        await reserved`SELECT name FROM tw_pgjs_products WHERE id = ${1}`;
+        await reserved.unsafe(`SELECT name FROM ${TABLE} WHERE id = 2`);
+      } finally {
+        reserved.release();
+      }
+    });
+    const spans = tracing.spans(SELECT);
+    expect(spans).toHaveLength(2);
+    for (const span of spans) expectQuerySpan(span, parent());
   });
 });
 

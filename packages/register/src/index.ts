@@ -12,8 +12,9 @@ import { expressInstrumentation } from '@tracewire/express/dist/definition';
 import { httpInstrumentation } from '@tracewire/http/dist/definition';
 import { koaInstrumentation } from '@tracewire/koa/dist/definition';
 import { pgInstrumentation } from '@tracewire/pg/dist/definition';
+import { postgresInstrumentation } from '@tracewire/postgres/dist/definition';
 
-const instrumentations: InstrumentationDefinition[] = [httpInstrumentation, expressInstrumentation, koaInstrumentation, pgInstrumentation];
+const instrumentations: InstrumentationDefinition[] = [httpInstrumentation, expressInstrumentation, koaInstrumentation, pgInstrumentation, postgresInstrumentation];
 
 /**
  * ESM `import http from 'node:http'` never passes through require(), so a

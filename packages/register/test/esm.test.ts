@@ -6,7 +6,9 @@
 // and between the three runs the same shape (every span's name, kind, scope,
 // status and attribute keys).
 import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as http from 'http';
+import * as os from 'os';
 import * as path from 'path';
 import { OtlpReceiver, ReceivedSpan, startOtlpReceiver } from '../../core/test/helpers/otlp-receiver';
 
@@ -59,6 +61,9 @@ const query = (text: string, children: Expected[] = []): Expected => ({
   children,
 });
 const connect: Expected = { name: 'pg.connect', kind: CLIENT, attributes: PG };
+/** postgres.js query spans: pg's conventions, and where the query went (the fixture's postgres.js reads PG* as env() sets them). */
+const PGJS = { ...PG, 'server.address': process.env.PGHOST ?? '127.0.0.1', 'server.port': Number(process.env.PGPORT ?? 5432) };
+const pgjs = (name: string, extra: Record<string, unknown> = {}): Expected => ({ name, kind: CLIENT, attributes: { ...PGJS, ...extra } });
 const poolConnect: Expected = { name: 'pg-pool.connect', kind: INTERNAL, attributes: PG, children: [connect] };
 
 const CASES: Case[] = [
@@ -80,6 +85,19 @@ const CASES: Case[] = [
     path: '/query',
     needs: '@tracewire/pg',
     root: server('GET', '/query', {}, [query('SELECT $1::int AS n', [poolConnect]), connect, query('SELECT ? AS word')]),
+  },
+  {
+    // postgres.js: `import postgres from 'postgres'` is sent to the CommonJS build the hook instruments; the twin requires it.
+    name: 'postgres',
+    path: '/query',
+    needs: '@tracewire/postgres',
+    root: server('GET', '/query', {}, [
+      pgjs('SELECT', { 'db.operation.name': 'SELECT', 'db.query.text': 'SELECT $1::int AS n' }),
+      pgjs('BEGIN'),
+      pgjs('SELECT', { 'db.query.text': 'SELECT ? AS word' }),
+      pgjs('COMMIT'),
+      pgjs('SELECT tw_pgjs_esm_missing', { 'db.collection.name': 'tw_pgjs_esm_missing', 'error.type': '42P01' }),
+    ]),
   },
   {
     name: 'http',
@@ -419,10 +437,10 @@ describe('how an app is recognised as ESM', () => {
 });
 
 describe('start-up stays cheap', () => {
-  const loaded = async (args: string[], extra: Record<string, string> = {}): Promise<string[]> => {
+  const loaded = async <T = string[]>(args: string[], extra: Record<string, string> = {}): Promise<T> => {
     const result = await limited(() => runNode(args, env('esm-startup', { OTEL_TRACES_EXPORTER: 'none', ...extra })));
     expect(result.stderr).toBe('');
-    return JSON.parse(result.stdout) as string[];
+    return JSON.parse(result.stdout) as T;
   };
   const mjs = path.join(FIXTURES, 'startup.mjs');
   const cjs = path.join(FIXTURES, 'startup.cjs');
@@ -448,5 +466,24 @@ describe('start-up stays cheap', () => {
       loaded(['-r', PRELOAD, '--input-type=module', '-e', "import './packages/register/test/fixtures/esm/startup.mjs'"]),
     ]);
     for (const list of results) expect(list).toEqual(['http', 'https', 'tls']);
+  });
+
+  it('the postgres.js resolve hook (a hooks thread) starts only for an ESM entry from which postgres resolves, with tracing on', async () => {
+    const hooks = path.join(FIXTURES, 'hooks.mjs');
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-register-'));
+    fs.copyFileSync(hooks, path.join(outside, 'hooks.mjs'));
+    try {
+      const results = await Promise.all([
+        loaded(['--import', PRELOAD, hooks]),
+        loaded([hooks], { NODE_OPTIONS: `--import ${PRELOAD}` }),
+        loaded(['--import', PRELOAD, path.join(FIXTURES, 'hooks.cjs')]),
+        loaded(['-r', PRELOAD, path.join(FIXTURES, 'hooks.cjs')]),
+        loaded(['--import', PRELOAD, path.join(outside, 'hooks.mjs')]),
+        loaded(['--import', PRELOAD, hooks], { OTEL_SDK_DISABLED: 'true' }),
+      ]);
+      expect(results).toEqual([true, true, false, false, false, false]);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
