@@ -1,8 +1,10 @@
-// Span times are read with performance.now(): monotonic, sub-microsecond and
-// allocation-free. They are milliseconds since `performance.timeOrigin`, the
-// wall-clock instant the process started, so epoch time = timeOrigin + now().
-// Conversion to epoch nanoseconds is done only when a span is exported. The
-// global `performance` is used: requiring perf_hooks would cost start-up time.
+// Times on the tracer's clock are milliseconds since `performance.timeOrigin`,
+// the wall-clock instant the process started, so epoch time = timeOrigin +
+// clock time. They are read with performance.now(): monotonic, sub-µs. Spans
+// keep them split into whole seconds and nanoseconds (two small integers: no
+// boxed double per time). Conversion to epoch nanoseconds is done only when a
+// span is exported. The global `performance` is used: requiring perf_hooks
+// would cost start-up time.
 
 /** Milliseconds on the tracer's clock (monotonic, anchored at timeOrigin). */
 export const now: () => number = performance.now.bind(performance);
@@ -12,6 +14,10 @@ export const now: () => number = performance.now.bind(performance);
 const originMs = performance.timeOrigin;
 const originSeconds = Math.floor(originMs / 1000);
 const originNanos = Math.round((originMs - originSeconds * 1000) * 1e6);
+
+/** The clock's origin in epoch time, split as toEpoch splits: whole seconds + nanoseconds. */
+export const ORIGIN_SECONDS = originSeconds;
+export const ORIGIN_NANOS = originNanos;
 
 /** Converts a tracer-clock time into epoch [seconds, nanoseconds] with exact integers. */
 export function toEpoch(time: number): [number, number] {

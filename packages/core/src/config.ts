@@ -1,7 +1,7 @@
 // Configuration comes from the same OTEL_* variables the OpenTelemetry SDK
 // reads, with the same defaults, so switching is a package change only.
 import { Sampler, samplerFromEnv } from './sampler';
-import type { SpanLimits } from './span';
+import type { SpanLimits } from './state';
 
 export type Env = Record<string, string | undefined>;
 

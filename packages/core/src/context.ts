@@ -55,6 +55,20 @@ export function suppressTracing<T>(fn: () => T): T {
   return storage.run({ span: ctx.span, baggage: ctx.baggage, suppressed: true }, fn);
 }
 
+/**
+ * Runs `fn` so that nothing it does is traced, like suppressTracing, but
+ * without entering a context when none is active: the first context entered
+ * turns on async context tracking for the whole process (a cost on every
+ * promise and async resource from then on), which tracewire's own I/O should
+ * not cause. With no active context there is no span for anything to be a
+ * child of, and tracewire's instrumentations never see the exporter's sockets.
+ */
+export function untraced<T>(fn: () => T): T {
+  const ctx = storage.getStore();
+  if (ctx === undefined || ctx.suppressed === true) return fn();
+  return storage.run({ span: ctx.span, baggage: ctx.baggage, suppressed: true }, fn);
+}
+
 /** Returns `fn` bound to the context active now (or `ctx`), for callbacks run
  *  later from somewhere else (socket events, pools, queues). */
 export function bind<F extends (...args: never[]) => unknown>(fn: F, ctx: Context = activeContext()): F {

@@ -1,7 +1,9 @@
 // The span object users and instrumentations hold. It has the shape of the
 // @opentelemetry/api Span so a bridge can hand it to OTel-API libraries, and it
 // is also the ReadableSpan the processor queues: ending a span allocates nothing.
-import { now, fromEpochMillis } from './clock';
+import { fromEpochMillis, now } from './clock';
+import { spanIdHex, traceIdHex } from './ids';
+import { state } from './state';
 import {
   Attributes,
   AttributeValue,
@@ -13,6 +15,7 @@ import {
   SpanStatus,
   SpanStatusCode,
   TimedEvent,
+  TraceFlags,
 } from './types';
 
 /** Epoch milliseconds (Date.now()), a Date, or omitted for "now". */
@@ -31,14 +34,7 @@ export interface Span {
   isRecording(): boolean;
 }
 
-export interface SpanLimits {
-  attributeCountLimit: number;
-  attributeValueLengthLimit: number;
-  eventCountLimit: number;
-  linkCountLimit: number;
-  attributePerEventCountLimit: number;
-  attributePerLinkCountLimit: number;
-}
+export type { SpanLimits } from './state';
 
 /** Receives every recording span when it ends (the tracer's processor). */
 export type EndListener = (span: RecordingSpan) => void;
@@ -52,30 +48,29 @@ function toClock(time: TimeInput | undefined): number {
   return fromEpochMillis(typeof time === 'number' ? time : time.getTime());
 }
 
+/** Milliseconds on the tracer clock from split seconds + nanoseconds. */
+function joinTime(seconds: number, nanos: number): number {
+  return seconds * 1000 + nanos / 1e6;
+}
+
 function isTimeInput(value: unknown): value is TimeInput {
   return typeof value === 'number' || value instanceof Date;
 }
 
-function truncate(value: AttributeValue, limit: number): AttributeValue {
-  if (typeof value === 'string') return value.length > limit ? value.slice(0, limit) : value;
-  if (Array.isArray(value)) {
-    let changed = false;
-    const out = (value as unknown[]).map((v) => {
-      if (typeof v === 'string' && v.length > limit) {
-        changed = true;
-        return v.slice(0, limit);
-      }
-      return v;
-    });
-    return changed ? (out as AttributeValue) : value;
+function truncateArray(value: ReadonlyArray<unknown>, limit: number): AttributeValue {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    if (typeof v === 'string' && v.length > limit) {
+      out ??= value.slice();
+      out[i] = v.slice(0, limit);
+    }
   }
-  return value;
+  return (out ?? value) as AttributeValue;
 }
 
-function isValidValue(value: unknown): value is AttributeValue {
-  const t = typeof value;
-  if (t === 'string' || t === 'boolean') return true;
-  if (t === 'number') return true;
+/** A homogeneous array of strings, numbers or booleans (null/undefined holes allowed). */
+function isValidArray(value: unknown): value is ReadonlyArray<unknown> {
   if (!Array.isArray(value)) return false;
   let kind: string | undefined;
   for (const v of value) {
@@ -88,130 +83,357 @@ function isValidValue(value: unknown): value is AttributeValue {
   return true;
 }
 
-/** Copies valid attributes into `target`, honouring count and length limits. Returns dropped count. */
-function putAttributes(
-  target: Attributes,
-  source: Attributes,
-  countLimit: number,
-  lengthLimit: number,
-  count: { n: number },
-): number {
+/** The value to store (truncated to `limit`), or undefined when it is not a valid attribute value. */
+function attributeValue(value: unknown, limit: number): AttributeValue | undefined {
+  switch (typeof value) {
+    case 'string':
+      return value.length > limit ? value.slice(0, limit) : value;
+    case 'number':
+    case 'boolean':
+      return value;
+    default:
+      return isValidArray(value) ? truncateArray(value, limit) : undefined;
+  }
+}
+
+/** Copies valid attributes into a new object (events, links), honouring the limits. Returns dropped count. */
+function copyAttributes(target: Attributes, source: Attributes, countLimit: number, lengthLimit: number): number {
   let dropped = 0;
+  let count = 0;
   for (const key in source) {
-    const value = source[key];
-    if (value === undefined || key.length === 0 || !isValidValue(value)) continue;
+    if (key.length === 0) continue;
+    const value = attributeValue(source[key], lengthLimit);
+    if (value === undefined) continue;
     if (!(key in target)) {
-      if (count.n >= countLimit) {
+      if (count >= countLimit) {
         dropped++;
         continue;
       }
-      count.n++;
+      count++;
     }
-    target[key] = truncate(value, lengthLimit);
+    target[key] = value;
   }
   return dropped;
 }
 
-export class RecordingSpan implements Span, ReadableSpan {
-  name: string;
-  readonly kind: SpanKind;
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly traceFlags: number;
-  readonly traceState: string | undefined;
-  readonly parentSpanId: string | undefined;
-  readonly parentIsRemote: boolean;
-  readonly startTime: number;
-  endTime = 0;
-  readonly attributes: Attributes = {};
-  droppedAttributesCount = 0;
-  events: readonly TimedEvent[] = NO_EVENTS;
-  droppedEventsCount = 0;
-  links: readonly Link[] = NO_LINKS;
-  droppedLinksCount = 0;
-  status: SpanStatus = UNSET_STATUS;
-  readonly scope: InstrumentationScope;
+function truncateString(value: string): string {
+  return value.slice(0, state.limits.attributeValueLengthLimit);
+}
 
-  private attributeCount = 0;
-  private context: SpanContext | undefined;
-  private readonly limits: SpanLimits;
-  private readonly onEnd: EndListener;
+/** A valid array attribute value (long strings in it truncated), or undefined. */
+function arrayValue(value: unknown): AttributeValue | undefined {
+  return isValidArray(value) ? truncateArray(value, state.limits.attributeValueLengthLimit) : undefined;
+}
+
+/** Attribute pairs kept in the span's own fields before the overflow array is used. */
+const INLINE_PAIRS = 3;
+/** Pairs the overflow array starts with room for; it doubles when full. */
+const FIRST_OVERFLOW_PAIRS = 4;
+
+/**
+ * setAttribute when the inline pairs are taken (or the count limit is under
+ * three): the inline pairs within the limit, then the overflow array, where
+ * it replaces the key or takes the first free slot (an undefined key),
+ * growing the array, within the count limit.
+ */
+function setAttributeSlow(span: RecordingSpan, key: string, value: AttributeValue): void {
+  const limit = state.limits.attributeCountLimit;
+  if (limit < INLINE_PAIRS) {
+    if (span._k0 === key) span._v0 = value;
+    else if (span._k1 === key) span._v1 = value;
+    else if (span._k0 === undefined && limit > 0) {
+      span._k0 = key;
+      span._v0 = value;
+    } else if (span._k1 === undefined && limit > 1) {
+      span._k1 = key;
+      span._v1 = value;
+    } else span._extra().droppedAttributes++;
+    return;
+  }
+  let attrs = span._attrs;
+  let i = 0;
+  if (attrs !== undefined) {
+    for (; i < attrs.length; i += 2) {
+      const k = attrs[i];
+      if (k === undefined) break;
+      if (k === key) {
+        attrs[i + 1] = value;
+        return;
+      }
+    }
+  }
+  if (INLINE_PAIRS + (i >> 1) >= limit) {
+    span._extra().droppedAttributes++;
+    return;
+  }
+  if (attrs === undefined || i === attrs.length) {
+    const grown = new Array<unknown>(attrs === undefined ? FIRST_OVERFLOW_PAIRS * 2 : attrs.length * 2);
+    if (attrs !== undefined) for (let j = 0; j < attrs.length; j++) grown[j] = attrs[j];
+    span._attrs = attrs = grown;
+  }
+  attrs[i] = key;
+  attrs[i + 1] = value;
+}
+
+/** What most spans never have, kept out of the span object until one does. */
+export interface SpanExtras {
+  context: SpanContext | undefined;
+  droppedAttributes: number;
+  events: TimedEvent[] | readonly TimedEvent[];
+  droppedEvents: number;
+  links: Link[] | readonly Link[];
+  droppedLinks: number;
+}
+
+const KIND_MASK = 7;
+const PARENT_REMOTE = 8;
+
+/**
+ * A sampled span, laid out to be cheap to make and small while it waits in
+ * the queue:
+ * - ids are 32-bit words (see ids.ts); `traceId`, `spanId`, `parentSpanId`
+ *   are getters that build the hex strings when asked;
+ * - times are whole seconds + nanoseconds on the tracer clock (small integers,
+ *   so no boxed double per time); `startTime` / `endTime` are getters in ms;
+ * - the first three attributes are pairs of fields, the rest one flat array
+ *   [key, value, …] (ended by an undefined key when not full), so most spans
+ *   allocate nothing for attributes; `attributes` builds a plain object;
+ * - limits and the processor come from the shared tracer state;
+ * - what few spans have (events, links, drop counts, a cached SpanContext)
+ *   lives in one object made on first use.
+ * Fields starting with `_` are internal: the protobuf encoder reads them.
+ */
+export class RecordingSpan implements Span, ReadableSpan {
+  // `declare`: every field is set in the constructor, in one order, so all
+  // spans share one hidden class and no field starts out as undefined.
+  declare name: string;
+  /** @internal SpanKind in bits 0-2, PARENT_REMOTE. */
+  declare readonly _flags: number;
+  /** @internal Trace id words, in the order of the hex form. */
+  declare readonly _t0: number;
+  declare readonly _t1: number;
+  declare readonly _t2: number;
+  declare readonly _t3: number;
+  /** @internal Span id words. */
+  declare readonly _s0: number;
+  declare readonly _s1: number;
+  /** @internal Parent span id words; both 0 for a root span. */
+  declare readonly _p0: number;
+  declare readonly _p1: number;
+  declare readonly traceState: string | undefined;
+  /** @internal Start on the tracer clock: whole seconds and nanoseconds (0 ≤ ns ≤ 1e9). */
+  declare readonly _startS: number;
+  declare readonly _startNs: number;
+  /** @internal End, the same way; _endNs is -1 until the span ends. */
+  declare _endS: number;
+  declare _endNs: number;
+  /** @internal The first three attributes: keys (undefined = free) and values. */
+  declare _k0: string | undefined;
+  declare _v0: AttributeValue | undefined;
+  declare _k1: string | undefined;
+  declare _v1: AttributeValue | undefined;
+  declare _k2: string | undefined;
+  declare _v2: AttributeValue | undefined;
+  /** @internal The rest: [key, value, …]; a key slot holding undefined ends the list. */
+  declare _attrs: unknown[] | undefined;
+  declare status: SpanStatus;
+  declare readonly scope: InstrumentationScope;
+  /** @internal */
+  declare _extras: SpanExtras | undefined;
 
   constructor(
     name: string,
     kind: SpanKind,
-    traceId: string,
-    spanId: string,
-    traceFlags: number,
-    traceState: string | undefined,
-    parent: SpanContext | undefined,
-    startTime: TimeInput | undefined,
     scope: InstrumentationScope,
-    limits: SpanLimits,
-    onEnd: EndListener,
+    t0: number,
+    t1: number,
+    t2: number,
+    t3: number,
+    s0: number,
+    s1: number,
+    p0: number,
+    p1: number,
+    parentIsRemote: boolean,
+    traceState: string | undefined,
+    startTime: TimeInput | undefined,
   ) {
     this.name = name;
-    this.kind = kind;
-    this.traceId = traceId;
-    this.spanId = spanId;
-    this.traceFlags = traceFlags;
+    this._flags = (kind & KIND_MASK) | (parentIsRemote ? PARENT_REMOTE : 0);
+    this._t0 = t0;
+    this._t1 = t1;
+    this._t2 = t2;
+    this._t3 = t3;
+    this._s0 = s0;
+    this._s1 = s1;
+    this._p0 = p0;
+    this._p1 = p1;
     this.traceState = traceState;
-    this.parentSpanId = parent?.spanId;
-    this.parentIsRemote = parent?.isRemote === true;
-    this.startTime = toClock(startTime);
+    const start = startTime === undefined ? now() : toClock(startTime);
+    const seconds = Math.floor(start / 1000);
+    // `| 0`: small integers keep the fields unboxed. Rounding may give 1e9 ns;
+    // readers carry it (see joinTime).
+    this._startS = seconds | 0;
+    this._startNs = Math.round((start - seconds * 1000) * 1e6) | 0;
+    this._endS = 0;
+    this._endNs = -1;
+    this._k0 = undefined;
+    this._v0 = undefined;
+    this._k1 = undefined;
+    this._v1 = undefined;
+    this._k2 = undefined;
+    this._v2 = undefined;
+    this._attrs = undefined;
+    this.status = UNSET_STATUS;
     this.scope = scope;
-    this.limits = limits;
-    this.onEnd = onEnd;
+    this._extras = undefined;
+  }
+
+  get kind(): SpanKind {
+    return this._flags & KIND_MASK;
+  }
+
+  get parentIsRemote(): boolean {
+    return (this._flags & PARENT_REMOTE) !== 0;
+  }
+
+  /** A recording span is always sampled. */
+  get traceFlags(): number {
+    return TraceFlags.SAMPLED;
+  }
+
+  get traceId(): string {
+    return this.spanContext().traceId;
+  }
+
+  get spanId(): string {
+    return this.spanContext().spanId;
+  }
+
+  get parentSpanId(): string | undefined {
+    return (this._p0 | this._p1) === 0 ? undefined : spanIdHex(this._p0, this._p1);
+  }
+
+  /** Milliseconds on the tracer's clock (see clock.ts). */
+  get startTime(): number {
+    return joinTime(this._startS, this._startNs);
+  }
+
+  /** Milliseconds on the tracer's clock; 0 until the span ends. */
+  get endTime(): number {
+    return this._endNs < 0 ? 0 : joinTime(this._endS, this._endNs);
+  }
+
+  /** A snapshot of the attributes as a plain object. */
+  get attributes(): Attributes {
+    const out: Attributes = {};
+    if (this._k0 === undefined) return out;
+    out[this._k0] = this._v0;
+    if (this._k1 === undefined) return out;
+    out[this._k1] = this._v1;
+    if (this._k2 === undefined) return out;
+    out[this._k2] = this._v2;
+    const attrs = this._attrs;
+    if (attrs !== undefined) {
+      for (let i = 0; i < attrs.length; i += 2) {
+        const key = attrs[i];
+        if (key === undefined) break;
+        out[key as string] = attrs[i + 1] as AttributeValue;
+      }
+    }
+    return out;
+  }
+
+  get droppedAttributesCount(): number {
+    return this._extras === undefined ? 0 : this._extras.droppedAttributes;
+  }
+
+  get events(): readonly TimedEvent[] {
+    return this._extras === undefined ? NO_EVENTS : this._extras.events;
+  }
+
+  get droppedEventsCount(): number {
+    return this._extras === undefined ? 0 : this._extras.droppedEvents;
+  }
+
+  get links(): readonly Link[] {
+    return this._extras === undefined ? NO_LINKS : this._extras.links;
+  }
+
+  get droppedLinksCount(): number {
+    return this._extras === undefined ? 0 : this._extras.droppedLinks;
   }
 
   spanContext(): SpanContext {
-    if (this.context === undefined) {
-      this.context = {
-        traceId: this.traceId,
-        spanId: this.spanId,
-        traceFlags: this.traceFlags,
+    const extras = this._extra();
+    if (extras.context === undefined) {
+      extras.context = {
+        traceId: traceIdHex(this._t0, this._t1, this._t2, this._t3),
+        spanId: spanIdHex(this._s0, this._s1),
+        traceFlags: TraceFlags.SAMPLED,
         traceState: this.traceState,
         isRemote: false,
       };
     }
-    return this.context;
+    return extras.context;
   }
 
   isRecording(): boolean {
-    return this.endTime === 0;
+    return this._endNs < 0;
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
-    if (this.endTime !== 0 || value === undefined || key.length === 0 || !isValidValue(value)) return this;
-    if (!(key in this.attributes)) {
-      if (this.attributeCount >= this.limits.attributeCountLimit) {
-        this.droppedAttributesCount++;
+    if (this._endNs >= 0 || typeof key !== 'string' || key.length === 0) return this;
+    let stored = value;
+    if (typeof value === 'string') {
+      if (value.length > state.limits.attributeValueLengthLimit) stored = truncateString(value);
+    } else if (typeof value !== 'number' && typeof value !== 'boolean' && (stored = arrayValue(value)) === undefined) return this;
+    // The inline pairs fill in order, so a free one means the key is nowhere
+    // after it. (With a count limit under three, all of it is out of line.)
+    if (state.limits.attributeCountLimit >= INLINE_PAIRS) {
+      const k0 = this._k0;
+      if (k0 === undefined || k0 === key) {
+        this._k0 = key;
+        this._v0 = stored as AttributeValue;
         return this;
       }
-      this.attributeCount++;
+      const k1 = this._k1;
+      if (k1 === undefined || k1 === key) {
+        this._k1 = key;
+        this._v1 = stored;
+        return this;
+      }
+      const k2 = this._k2;
+      if (k2 === undefined || k2 === key) {
+        this._k2 = key;
+        this._v2 = stored;
+        return this;
+      }
     }
-    this.attributes[key] = truncate(value, this.limits.attributeValueLengthLimit);
+    setAttributeSlow(this, key, stored as AttributeValue);
     return this;
   }
 
   setAttributes(attributes: Attributes): this {
-    if (this.endTime !== 0 || attributes === null || typeof attributes !== 'object') return this;
-    const count = { n: this.attributeCount };
-    this.droppedAttributesCount += putAttributes(
-      this.attributes,
-      attributes,
-      this.limits.attributeCountLimit,
-      this.limits.attributeValueLengthLimit,
-      count,
-    );
-    this.attributeCount = count.n;
+    if (this._endNs >= 0 || attributes === null || typeof attributes !== 'object') return this;
+    for (const key in attributes) this.setAttribute(key, attributes[key]);
     return this;
   }
 
+  /** @internal */
+  _extra(): SpanExtras {
+    let extras = this._extras;
+    if (extras === undefined) {
+      extras = this._extras = { context: undefined, droppedAttributes: 0, events: NO_EVENTS, droppedEvents: 0, links: NO_LINKS, droppedLinks: 0 };
+    }
+    return extras;
+  }
+
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
-    if (this.endTime !== 0) return this;
-    if (this.events.length >= this.limits.eventCountLimit) {
-      this.droppedEventsCount++;
+    if (this._endNs >= 0) return this;
+    const limits = state.limits;
+    const extras = this._extra();
+    if (extras.events.length >= limits.eventCountLimit) {
+      extras.droppedEvents++;
       return this;
     }
     let attributes: Attributes | undefined;
@@ -220,38 +442,34 @@ export class RecordingSpan implements Span, ReadableSpan {
     const event: TimedEvent = { name: String(name), time: toClock(time), attributes: undefined, droppedAttributesCount: 0 };
     if (attributes && typeof attributes === 'object') {
       const own: Attributes = {};
-      event.droppedAttributesCount = putAttributes(
-        own,
-        attributes,
-        this.limits.attributePerEventCountLimit,
-        this.limits.attributeValueLengthLimit,
-        { n: 0 },
-      );
+      event.droppedAttributesCount = copyAttributes(own, attributes, limits.attributePerEventCountLimit, limits.attributeValueLengthLimit);
       event.attributes = own;
     }
-    if (this.events === NO_EVENTS) this.events = [event];
-    else (this.events as TimedEvent[]).push(event);
+    if (extras.events === NO_EVENTS) extras.events = [event];
+    else (extras.events as TimedEvent[]).push(event);
     return this;
   }
 
   addLink(link: Link): this {
-    if (this.endTime !== 0 || !link || !link.context) return this;
-    if (this.links.length >= this.limits.linkCountLimit) {
-      this.droppedLinksCount++;
+    if (this._endNs >= 0 || !link || !link.context) return this;
+    const limits = state.limits;
+    const extras = this._extra();
+    if (extras.links.length >= limits.linkCountLimit) {
+      extras.droppedLinks++;
       return this;
     }
     const own: Link = { context: link.context };
     if (link.attributes) {
       own.attributes = {};
-      putAttributes(own.attributes, link.attributes, this.limits.attributePerLinkCountLimit, this.limits.attributeValueLengthLimit, { n: 0 });
+      copyAttributes(own.attributes, link.attributes, limits.attributePerLinkCountLimit, limits.attributeValueLengthLimit);
     }
-    if (this.links === NO_LINKS) this.links = [own];
-    else (this.links as Link[]).push(own);
+    if (extras.links === NO_LINKS) extras.links = [own];
+    else (extras.links as Link[]).push(own);
     return this;
   }
 
   setStatus(status: SpanStatus): this {
-    if (this.endTime !== 0 || !status) return this;
+    if (this._endNs >= 0 || !status) return this;
     // OK is final: per the OTel spec, once OK is set later calls are ignored.
     if (this.status.code === SpanStatusCode.OK) return this;
     if (status.code === SpanStatusCode.UNSET) return this;
@@ -263,7 +481,7 @@ export class RecordingSpan implements Span, ReadableSpan {
   }
 
   updateName(name: string): this {
-    if (this.endTime === 0) this.name = String(name);
+    if (this._endNs < 0) this.name = String(name);
     return this;
   }
 
@@ -272,13 +490,28 @@ export class RecordingSpan implements Span, ReadableSpan {
   }
 
   end(endTime?: TimeInput): void {
-    if (this.endTime !== 0) return;
-    let end = toClock(endTime);
-    if (end < this.startTime) end = this.startTime;
-    // A zero end time means "not ended"; a span started at the clock's origin
-    // and ended at once would otherwise look unended.
-    this.endTime = end === 0 ? Number.MIN_VALUE : end;
-    this.onEnd(this);
+    if (this._endNs >= 0) return;
+    const end = endTime === undefined ? now() : toClock(endTime);
+    const seconds = Math.floor(end / 1000);
+    this._endS = seconds | 0;
+    this._endNs = Math.round((end - seconds * 1000) * 1e6) | 0;
+    ended(this);
+  }
+}
+
+/** After end() set the end time: never before the start, then to the processor. */
+function ended(span: RecordingSpan): void {
+  // An explicit start or end time can put the end first.
+  if (span._endS < span._startS || (span._endS === span._startS && span._endNs < span._startNs)) {
+    span._endS = span._startS;
+    span._endNs = span._startNs;
+  }
+  const processor = state.processor;
+  if (processor === undefined) return;
+  try {
+    processor.onEnd(span);
+  } catch {
+    // A processor must never break the code that ended the span.
   }
 }
 

@@ -1,50 +1,16 @@
 // Tracers create spans. The process-wide state (is tracing on, the sampler,
-// the processor, the propagator) lives on a global symbol so every copy of
-// @tracewire/core in the process shares it. Until start() runs, or with
+// the processor, the limits) lives in state.ts on a global symbol so every copy
+// of @tracewire/core in the process shares it. Until start() runs, or with
 // OTEL_SDK_DISABLED=true, every span is the shared no-op span.
 import { activeContext, Context, contextWithSpan, withContext } from './context';
-import { newSpanId, newTraceId } from './ids';
-import { alwaysOn, Sampler } from './sampler';
-import {
-  exceptionAttributes,
-  INVALID_SPAN_CONTEXT,
-  NonRecordingSpan,
-  RecordingSpan,
-  Span,
-  SpanLimits,
-  TimeInput,
-} from './span';
-import {
-  Attributes,
-  InstrumentationScope,
-  Link,
-  SpanContext,
-  SpanKind,
-  SpanProcessor,
-  SpanStatusCode,
-  TraceFlags,
-} from './types';
+import { hexWord, idWords, spanIdHex, takeWords, traceIdHex } from './ids';
+import { FastSampler, SAMPLE_WORDS } from './sampler';
+import { exceptionAttributes, INVALID_SPAN_CONTEXT, NonRecordingSpan, RecordingSpan, Span, TimeInput } from './span';
+import { state } from './state';
+import { Attributes, InstrumentationScope, Link, SpanContext, SpanKind, SpanStatusCode, TraceFlags } from './types';
 
-export interface TracerState {
-  enabled: boolean;
-  sampler: Sampler;
-  limits: SpanLimits;
-  processor: SpanProcessor | undefined;
-}
-
-export const DEFAULT_LIMITS: SpanLimits = Object.freeze({
-  attributeCountLimit: 128,
-  attributeValueLengthLimit: 8192,
-  eventCountLimit: 128,
-  linkCountLimit: 128,
-  attributePerEventCountLimit: 128,
-  attributePerLinkCountLimit: 128,
-});
-
-const KEY = Symbol.for('tracewire.tracer');
-const holder = globalThis as unknown as Record<symbol, TracerState | undefined>;
-export const state: TracerState =
-  holder[KEY] ?? (holder[KEY] = { enabled: false, sampler: alwaysOn, limits: DEFAULT_LIMITS, processor: undefined });
+export { DEFAULT_LIMITS, state } from './state';
+export type { TracerState } from './state';
 
 export const NOOP_SPAN: Span = new NonRecordingSpan(INVALID_SPAN_CONTEXT);
 
@@ -58,18 +24,109 @@ export interface SpanOptions {
   root?: boolean;
 }
 
-function onEnd(span: RecordingSpan): void {
-  const processor = state.processor;
-  if (processor === undefined) return;
-  try {
-    processor.onEnd(span);
-  } catch {
-    // A processor must never break the code that ended the span.
-  }
-}
-
 function isValid(ctx: SpanContext): boolean {
   return ctx.traceId !== INVALID_SPAN_CONTEXT.traceId && ctx.spanId !== INVALID_SPAN_CONTEXT.spanId;
+}
+
+// The paths below are split small on purpose: the common ones (a root span, a
+// child of one of our spans, the built-in samplers) stay short, so the JIT
+// compiles them fast and inlines them; the rest is out of line.
+
+function spanName(name: unknown): string {
+  return typeof name === 'string' ? name : String(name);
+}
+
+function spanKind(options: SpanOptions | undefined): SpanKind {
+  return options === undefined || options.kind === undefined ? SpanKind.INTERNAL : options.kind;
+}
+
+/** A new trace. The trace id and span id come from one reservation of random words. */
+function startRoot(scope: InstrumentationScope, name: string, options: SpanOptions | undefined): Span {
+  const w = idWords;
+  let i = takeWords(6);
+  // All-zero ids are invalid on the wire: draw again (odds 2^-64).
+  while ((w[i] | w[i + 1] | w[i + 2] | w[i + 3]) === 0 || (w[i + 4] | w[i + 5]) === 0) i = takeWords(6);
+  const sample = (state.sampler as FastSampler)[SAMPLE_WORDS];
+  if (sample === undefined ? !sampleSlow(undefined, w[i], w[i + 1], w[i + 2], w[i + 3]) : !sample(-1, false, w[i + 2], w[i + 3])) {
+    return unsampled(undefined, w[i], w[i + 1], w[i + 2], w[i + 3], w[i + 4], w[i + 5], undefined);
+  }
+  return new RecordingSpan(
+    spanName(name), spanKind(options), scope,
+    w[i], w[i + 1], w[i + 2], w[i + 3], w[i + 4], w[i + 5],
+    0, 0, false, undefined,
+    options === undefined ? undefined : options.startTime,
+  );
+}
+
+/** A span in the parent's trace. */
+function startChild(scope: InstrumentationScope, name: string, options: SpanOptions | undefined, parent: Span): Span {
+  if (!(parent instanceof RecordingSpan)) return startChildOfContext(scope, name, options, parent.spanContext());
+  const w = idWords;
+  let i = takeWords(2);
+  while ((w[i] | w[i + 1]) === 0) i = takeWords(2);
+  const s0 = w[i];
+  const s1 = w[i + 1];
+  const sample = (state.sampler as FastSampler)[SAMPLE_WORDS];
+  if (sample === undefined ? !sampleSlow(parent.spanContext(), parent._t0, parent._t1, parent._t2, parent._t3) : !sample(TraceFlags.SAMPLED, false, parent._t2, parent._t3)) {
+    return unsampled(parent.spanContext(), parent._t0, parent._t1, parent._t2, parent._t3, s0, s1, parent.traceState);
+  }
+  return new RecordingSpan(
+    spanName(name), spanKind(options), scope,
+    parent._t0, parent._t1, parent._t2, parent._t3, s0, s1,
+    parent._s0, parent._s1, false, parent.traceState,
+    options === undefined ? undefined : options.startTime,
+  );
+}
+
+/** A child of a remote parent, or of a span that is not one of ours (a non-recording span, another copy of core). */
+function startChildOfContext(scope: InstrumentationScope, name: string, options: SpanOptions | undefined, context: SpanContext): Span {
+  if (!isValid(context)) return startRoot(scope, name, options);
+  const t0 = hexWord(context.traceId, 0);
+  const t1 = hexWord(context.traceId, 8);
+  const t2 = hexWord(context.traceId, 16);
+  const t3 = hexWord(context.traceId, 24);
+  const w = idWords;
+  let i = takeWords(2);
+  while ((w[i] | w[i + 1]) === 0) i = takeWords(2);
+  const s0 = w[i];
+  const s1 = w[i + 1];
+  const remote = context.isRemote === true;
+  const sample = (state.sampler as FastSampler)[SAMPLE_WORDS];
+  if (sample === undefined ? !sampleSlow(context, t0, t1, t2, t3) : !sample(context.traceFlags, remote, t2, t3)) {
+    return unsampled(context, t0, t1, t2, t3, s0, s1, context.traceState);
+  }
+  return new RecordingSpan(
+    spanName(name), spanKind(options), scope,
+    t0, t1, t2, t3, s0, s1,
+    hexWord(context.spanId, 0), hexWord(context.spanId, 8), remote, context.traceState,
+    options === undefined ? undefined : options.startTime,
+  );
+}
+
+/** A user's sampler: it gets the parent's SpanContext and the trace id string it expects. */
+function sampleSlow(parent: SpanContext | undefined, t0: number, t1: number, t2: number, t3: number): boolean {
+  return state.sampler.shouldSample(parent, parent !== undefined ? parent.traceId : traceIdHex(t0, t1, t2, t3));
+}
+
+/** Not recorded, but a real context so downstream services see "not sampled". */
+function unsampled(
+  parent: SpanContext | undefined,
+  t0: number, t1: number, t2: number, t3: number, s0: number, s1: number,
+  traceState: string | undefined,
+): Span {
+  return new NonRecordingSpan({
+    traceId: parent !== undefined ? parent.traceId : traceIdHex(t0, t1, t2, t3),
+    spanId: spanIdHex(s0, s1),
+    traceFlags: TraceFlags.NONE,
+    traceState,
+    isRemote: false,
+  });
+}
+
+function applyOptions(span: Span, options: SpanOptions): void {
+  if (!(span instanceof RecordingSpan)) return;
+  if (options.attributes) span.setAttributes(options.attributes);
+  if (options.links) for (const link of options.links) span.addLink(link);
 }
 
 /** Records a thrown value on a span the way trace.span() does. */
@@ -95,31 +152,9 @@ export class Tracer {
   /** Starts a span, child of the span active in `ctx` (default: the active context). */
   startSpan(name: string, options?: SpanOptions, ctx: Context = activeContext()): Span {
     if (!state.enabled || ctx.suppressed === true) return NOOP_SPAN;
-    const parentSpan = options?.root === true ? undefined : ctx.span;
-    let parent: SpanContext | undefined = parentSpan?.spanContext();
-    if (parent !== undefined && !isValid(parent)) parent = undefined;
-    const traceId = parent === undefined ? newTraceId() : parent.traceId;
-    const spanId = newSpanId();
-    const traceState = parent?.traceState;
-    if (!state.sampler.shouldSample(parent, traceId)) {
-      // Not recorded, but a real context so downstream services see "not sampled".
-      return new NonRecordingSpan({ traceId, spanId, traceFlags: TraceFlags.NONE, traceState, isRemote: false });
-    }
-    const span = new RecordingSpan(
-      String(name),
-      options?.kind ?? SpanKind.INTERNAL,
-      traceId,
-      spanId,
-      TraceFlags.SAMPLED,
-      traceState,
-      parent,
-      options?.startTime,
-      this.scope,
-      state.limits,
-      onEnd,
-    );
-    if (options?.attributes) span.setAttributes(options.attributes);
-    if (options?.links) for (const link of options.links) span.addLink(link);
+    const parent = options !== undefined && options.root === true ? undefined : ctx.span;
+    const span = parent === undefined ? startRoot(this.scope, name, options) : startChild(this.scope, name, options, parent);
+    if (options !== undefined) applyOptions(span, options);
     return span;
   }
 

@@ -2,8 +2,9 @@
 // definitions (not with our own code): what we write is what a collector reads.
 import { toEpochNanosString } from '../src/clock';
 import { encodeOtlpJson } from '../src/export/otlp-json';
-import { encodeOtlpProto } from '../src/export/otlp-proto';
-import { InstrumentationScope, ReadableSpan, SpanKind, SpanStatusCode } from '../src/types';
+import { contextWithSpan, getTracer, InMemoryExporter, NonRecordingSpan, ROOT_CONTEXT, Sdk, start, withContext } from '@tracewire/core';
+import { encodeOtlpProto, encodeOtlpProtoReusable, releaseOtlpProto } from '../src/export/otlp-proto';
+import { AttributeValue, InstrumentationScope, ReadableSpan, SpanKind, SpanStatusCode } from '../src/types';
 import { decodeOtlpJsonRequest, decodeOtlpProtoRequest, flattenRequest, PbSpan, ReceivedSpan } from './helpers/otlp-receiver';
 import { HTTP_SCOPE, testResource, testSpan } from './helpers/spans';
 
@@ -283,5 +284,100 @@ describe('OTLP/JSON encoding', () => {
     expect(rootJson).not.toHaveProperty('traceState');
     expect(rootJson).not.toHaveProperty('droppedAttributesCount');
     expect(rootJson.status).toEqual({ code: 0 });
+  });
+});
+
+describe('spans of this tracer (RecordingSpan: ids as words, split times, inline attributes)', () => {
+  const memory = new InMemoryExporter();
+  let sdk: Sdk;
+  let recorded: ReadableSpan[];
+
+  /** The same span as a plain object, read through the public ReadableSpan fields. */
+  const plain = (s: ReadableSpan): ReadableSpan => ({
+    name: s.name, kind: s.kind, traceId: s.traceId, spanId: s.spanId, traceFlags: s.traceFlags, traceState: s.traceState,
+    parentSpanId: s.parentSpanId, parentIsRemote: s.parentIsRemote, startTime: s.startTime, endTime: s.endTime,
+    attributes: s.attributes, droppedAttributesCount: s.droppedAttributesCount, events: s.events, droppedEventsCount: s.droppedEventsCount,
+    links: s.links, droppedLinksCount: s.droppedLinksCount, status: s.status, scope: s.scope,
+  });
+
+  beforeAll(() => {
+    sdk = start({ exporter: memory, processor: 'simple', flushOnExit: false, env: { OTEL_ATTRIBUTE_COUNT_LIMIT: '2000', OTEL_SPAN_EVENT_COUNT_LIMIT: '1', OTEL_SPAN_LINK_COUNT_LIMIT: '1' } });
+    const tracer = getTracer('@tracewire/encode-test', '1.0.0');
+    const other = getTracer('other');
+    const root = tracer.startSpan('GET /users/:id', { kind: SpanKind.SERVER });
+    root.setAttribute('http.request.method', 'GET').setAttribute('url.path', '/users/42').setAttribute('http.response.status_code', 200);
+    root.end();
+    const child = withContext(contextWithSpan(ROOT_CONTEXT, root), () => tracer.startSpan('SELECT ünïcödé', { kind: SpanKind.CLIENT }));
+    const values: Array<[string, AttributeValue]> = [
+      ['int.0', 0], ['int.127', 127], ['int.128', 128], ['int.16383', 16383], ['int.16384', 16384], ['int.-1', -1], ['int.2^31', 2 ** 31],
+      ['double', 1.5], ['nan', NaN], ['inf', -Infinity], ['true', true], ['false', false], ['empty', ''], ['ascii', 'plain value'],
+      ['ünïcödé.key', 'välue — 日本語 🌍'], ['lone', 'a\ud800b'], ['long.value', 'v'.repeat(300)], [`long.key.${'k'.repeat(80)}`, 'x'],
+      ['array', ['a', 'b']], ['numbers', [1, 2.5]], ['value.126', 'w'.repeat(126)],
+    ];
+    for (const [key, value] of values) child.setAttribute(key, value);
+    child.addEvent('exception', { 'exception.message': 'boom' }).addEvent('dropped');
+    child.addLink({ context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '53995c3f42cd8ad8', traceFlags: 1, isRemote: true }, attributes: { l: 1 } });
+    child.addLink({ context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '53995c3f42cd8ad9', traceFlags: 1 } });
+    child.setStatus({ code: SpanStatusCode.ERROR, message: 'connection reset' });
+    child.end();
+    const remote = new NonRecordingSpan({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, traceState: 'rojo=00f067aa0ba902b7', isRemote: true });
+    const consumer = withContext(contextWithSpan(ROOT_CONTEXT, remote), () => other.startSpan('', { kind: SpanKind.CONSUMER, startTime: performance.timeOrigin - 1234.5678 }));
+    consumer.setStatus({ code: SpanStatusCode.OK });
+    consumer.end(performance.timeOrigin + 1.000001);
+    const crowded = other.startSpan('crowded');
+    // More distinct keys than the encoder's key cache holds.
+    for (let i = 0; i < 1500; i++) crowded.setAttribute(`key.${i}`, i);
+    crowded.end();
+    recorded = [...memory.spans];
+  });
+
+  afterAll(async () => {
+    await sdk.shutdown();
+  });
+
+  test('they are RecordingSpans (the fast path is the one tested)', () => {
+    expect(recorded.map((s) => s.constructor.name)).toEqual(['RecordingSpan', 'RecordingSpan', 'RecordingSpan', 'RecordingSpan']);
+  });
+
+  test('the bytes are exactly those of the same spans as plain objects', () => {
+    const fast = Buffer.from(encodeOtlpProto(recorded, testResource));
+    const generic = Buffer.from(encodeOtlpProto(recorded.map(plain), testResource));
+    expect(fast.equals(generic)).toBe(true);
+    // And twice in a row (caches warm) the same again.
+    expect(Buffer.from(encodeOtlpProto(recorded, testResource)).equals(generic)).toBe(true);
+  });
+
+  test('they decode with the official definitions', () => {
+    const got = flattenRequest(decodeOtlpProtoRequest(encodeOtlpProto(recorded, testResource)));
+    const [root, child, consumer, crowded] = got;
+    expect(root).toMatchObject({ name: 'GET /users/:id', kind: 2, parentSpanId: '', attributes: { 'http.request.method': 'GET', 'url.path': '/users/42', 'http.response.status_code': 200 } });
+    expect(child).toMatchObject({ name: 'SELECT ünïcödé', kind: 3, traceId: root.traceId, parentSpanId: root.spanId, status: { code: 2, message: 'connection reset' } });
+    expect(child.attributes).toMatchObject({ 'int.16384': 16384, 'int.-1': -1, 'ünïcödé.key': 'välue — 日本語 🌍', lone: 'a\ufffdb', 'value.126': 'w'.repeat(126) });
+    expect(child.events.map((e) => e.name)).toEqual(['exception']);
+    expect(child.links).toHaveLength(1);
+    expect(consumer).toMatchObject({ name: '', kind: 5, traceId: '0af7651916cd43dd8448eb211c80319c', parentSpanId: 'b7ad6b7169203331', traceState: 'rojo=00f067aa0ba902b7', status: { code: 1 } });
+    // timeOrigin - 1234.5678 as a double epoch time is only exact to ~0.25 µs.
+    expect(consumer.startTimeUnixNano).toBe(toEpochNanosString(recorded[2].startTime));
+    expect(Math.abs(recorded[2].startTime + 1234.5678)).toBeLessThan(0.001);
+    expect(consumer.endTimeUnixNano).toBe(toEpochNanosString(recorded[2].endTime));
+    expect(Object.keys(crowded.attributes)).toHaveLength(1500);
+    expect(crowded.attributes['key.1499']).toBe(1499);
+  });
+
+  test('the reusable variant writes the same bytes, into memory given back and used again', () => {
+    const batch = recorded.slice(0, 3);
+    const expected = Buffer.from(encodeOtlpProto(batch, testResource));
+    // Batches of a similar size: the buffer size estimate settles.
+    for (let i = 0; i < 5; i++) releaseOtlpProto(encodeOtlpProtoReusable(batch, testResource));
+    const first = encodeOtlpProtoReusable(batch, testResource);
+    expect(Buffer.from(first).equals(expected)).toBe(true);
+    const memoryUsed = first.buffer;
+    releaseOtlpProto(first);
+    const second = encodeOtlpProtoReusable(batch, testResource);
+    expect(second.buffer).toBe(memoryUsed);
+    expect(Buffer.from(second).equals(expected)).toBe(true);
+    releaseOtlpProto(second);
+    // Giving back something it did not lend is a no-op.
+    expect(() => releaseOtlpProto(Buffer.alloc(10))).not.toThrow();
   });
 });

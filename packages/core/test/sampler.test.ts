@@ -1,5 +1,6 @@
-import { alwaysOff, alwaysOn, parentBased, SpanContext, traceIdRatio } from '@tracewire/core';
-import { samplerFromEnv } from '../src/sampler';
+import { alwaysOff, alwaysOn, parentBased, Sampler, SpanContext, traceIdRatio } from '@tracewire/core';
+import { hexWord } from '../src/ids';
+import { FastSampler, SAMPLE_WORDS, samplerFromEnv } from '../src/sampler';
 
 const ctx = (sampled: boolean, isRemote: boolean): SpanContext => ({
   traceId: '0af7651916cd43dd8448eb211c80319c',
@@ -78,5 +79,42 @@ describe('traceIdRatio', () => {
     [0.5, '00000000000000000080000000000000', false],
   ])('ratio %s on %s → %s', (ratio, id, expected) => {
     expect(traceIdRatio(ratio).shouldSample(undefined, id)).toBe(expected);
+  });
+});
+
+describe('the built-in samplers\' word fast path (what the tracer calls) decides as shouldSample does', () => {
+  const fast = (s: Sampler) => (s as FastSampler)[SAMPLE_WORDS] as (flags: number, remote: boolean, t2: number, t3: number) => boolean;
+  const randomId = (): string => Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+
+  it.each([0, 0.001, 0.3, 0.5, 0.999, 1])('traceIdRatio(%s) on random ids, with and without a parent', (ratio) => {
+    const sampler = traceIdRatio(ratio);
+    for (let i = 0; i < 5000; i++) {
+      const id = randomId();
+      const expected = sampler.shouldSample(undefined, id);
+      expect([id, fast(sampler)(-1, false, hexWord(id, 16), hexWord(id, 24))]).toEqual([id, expected]);
+    }
+  });
+
+  it('ratio 0.5 at the exact threshold', () => {
+    const s = fast(traceIdRatio(0.5));
+    expect(s(-1, false, hexWord('0000000000000000007fffffffffffff', 16), hexWord('0000000000000000007fffffffffffff', 24))).toBe(true);
+    expect(s(-1, false, hexWord('00000000000000000080000000000000', 16), hexWord('00000000000000000080000000000000', 24))).toBe(false);
+  });
+
+  it.each([
+    ['no parent → root', -1, false, false],
+    ['remote sampled', 1, true, true],
+    ['remote not sampled', 0, true, false],
+    ['local sampled', 1, false, true],
+    ['local not sampled', 0, false, false],
+  ])('parentBased: %s', (_label, flags, remote, expected) => {
+    expect(fast(parentBased({ root: alwaysOff }))(flags, remote, 0, 0)).toBe(expected);
+  });
+
+  it('parentBased with a user\'s sampler among its delegates has no fast path: the user\'s sampler gets its strings', () => {
+    const mine: Sampler = { shouldSample: () => true, description: 'mine' };
+    expect(fast(parentBased({ root: mine }))).toBeUndefined();
+    expect(fast(parentBased({ root: alwaysOn, localParentNotSampled: mine }))).toBeUndefined();
+    expect(typeof fast(parentBased({ root: traceIdRatio(0.1) }))).toBe('function');
   });
 });

@@ -1,10 +1,16 @@
 import {
   activeContext,
+  Attributes,
   bind,
+  contextWithSpan,
   InMemoryExporter,
+  NonRecordingSpan,
   NOOP_SPAN,
   ReadableSpan,
+  Sampler,
   Sdk,
+  Span,
+  SpanContext,
   SpanKind,
   SpanStatusCode,
   start,
@@ -297,5 +303,149 @@ describe('start()', () => {
     expect(sdk.resource.attributes['telemetry.sdk.language']).toBe('nodejs');
     expect(sdk.resource.attributes['process.pid']).toBe(process.pid);
     expect(typeof sdk.resource.attributes['host.name']).toBe('string');
+  });
+});
+
+describe('span storage (ids as words, split times, inline attributes)', () => {
+  const restart = async (env: Record<string, string>, sampler?: Sampler): Promise<void> => {
+    await sdk.shutdown();
+    sdk = start({ exporter, processor: 'simple', flushOnExit: false, env, sampler });
+  };
+
+  it('attributes: three inline, the rest in order after them; a key set again keeps its place', () => {
+    const span = trace.startSpan('many');
+    for (let i = 0; i < 10; i++) span.setAttribute(`k${i}`, i);
+    span.setAttribute('k1', 'one').setAttribute('k7', 'seven').setAttribute('k0', true);
+    span.end();
+    const done = byName('many');
+    expect(Object.entries(done.attributes)).toEqual([
+      ['k0', true], ['k1', 'one'], ['k2', 2], ['k3', 3], ['k4', 4], ['k5', 5], ['k6', 6], ['k7', 'seven'], ['k8', 8], ['k9', 9],
+    ]);
+    expect(done.droppedAttributesCount).toBe(0);
+  });
+
+  it.each([0, 1, 2, 3, 4, 5])('OTEL_ATTRIBUTE_COUNT_LIMIT=%s keeps that many distinct keys and counts the rest', async (limit) => {
+    await restart({ OTEL_ATTRIBUTE_COUNT_LIMIT: String(limit) });
+    const span = trace.startSpan('limited');
+    for (let i = 0; i < 6; i++) span.setAttribute(`k${i}`, i);
+    // Replacing a kept key is always allowed; a dropped one stays dropped.
+    span.setAttribute('k0', 'again').setAttribute('k5', 'again');
+    span.end();
+    const done = byName('limited');
+    const kept = Object.fromEntries(Array.from({ length: Math.min(limit, 6) }, (_, i) => [`k${i}`, i === 0 ? 'again' : i === 5 ? 'again' : i]));
+    expect(done.attributes).toEqual(kept);
+    const keptCount = Math.min(limit, 6);
+    // Each new key past the limit, plus each "again" on a key that was not kept.
+    expect(done.droppedAttributesCount).toBe(6 - keptCount + (limit <= 5 ? 1 : 0) + (limit === 0 ? 1 : 0));
+  });
+
+  it('the default limit of 128: the 129th new key and later are dropped, kept keys still update', () => {
+    const span = trace.startSpan('full');
+    for (let i = 0; i < 200; i++) span.setAttribute(`a${i}`, i);
+    span.setAttribute('a127', 'last kept').setAttribute('a128', 'still dropped');
+    span.end();
+    const done = byName('full');
+    expect(Object.keys(done.attributes)).toHaveLength(128);
+    expect(done.attributes.a127).toBe('last kept');
+    expect(done.attributes.a128).toBeUndefined();
+    expect(done.droppedAttributesCount).toBe(73);
+  });
+
+  it('bad keys and values are ignored, never thrown on', () => {
+    const span = trace.startSpan('bad');
+    const loose = span as unknown as { setAttribute(k: unknown, v: unknown): unknown };
+    expect(() => {
+      loose.setAttribute(null, 'x');
+      loose.setAttribute(42, 'x');
+      loose.setAttribute('', 'x');
+      loose.setAttribute('null', null);
+      loose.setAttribute('object', { a: 1 });
+      loose.setAttribute('fn', () => 1);
+      loose.setAttribute('mixed', [1, 'a']);
+      loose.setAttribute('nested', [[1]]);
+      span.setAttributes(null as unknown as Attributes);
+    }).not.toThrow();
+    span.setAttribute('ok', 'yes');
+    span.end();
+    expect(byName('bad').attributes).toEqual({ ok: 'yes' });
+  });
+
+  it('a child of a span of ours shares its trace; parentSpanId is the parent\'s span id', () => {
+    trace.span('parent', (parent) => {
+      trace.span('child', () => undefined);
+      expect(parent.spanContext().traceFlags).toBe(1);
+    });
+    const parent = byName('parent');
+    const child = byName('child');
+    expect(child.traceId).toBe(parent.traceId);
+    expect(child.parentSpanId).toBe(parent.spanId);
+    expect(child.parentIsRemote).toBe(false);
+    expect(child.spanId).not.toBe(parent.spanId);
+  });
+
+  it('a child of a remote parent keeps its ids and trace state, and knows the parent is remote', () => {
+    const remote = new NonRecordingSpan({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: 1,
+      traceState: 'congo=t61rcWkgMzE',
+      isRemote: true,
+    });
+    withContext(contextWithSpan(activeContext(), remote), () => trace.span('server', () => undefined));
+    const span = byName('server');
+    expect(span).toMatchObject({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', parentSpanId: '00f067aa0ba902b7', parentIsRemote: true, traceState: 'congo=t61rcWkgMzE' });
+  });
+
+  it('an invalid parent context starts a new trace', () => {
+    withContext(contextWithSpan(activeContext(), NOOP_SPAN), () => trace.span('orphan', () => undefined));
+    const span = byName('orphan');
+    expect(span.parentSpanId).toBeUndefined();
+    expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(span.traceId).not.toBe('0'.repeat(32));
+  });
+
+  it('a user\'s sampler is asked with the parent\'s SpanContext and the trace id string', async () => {
+    const calls: Array<[SpanContext | undefined, string]> = [];
+    await restart({}, { shouldSample: (parent, traceId) => (calls.push([parent, traceId]), traceId.endsWith('') && parent === undefined), description: 'roots only' });
+    trace.span('root', (root) => {
+      const child = trace.startSpan('child');
+      expect(child.isRecording()).toBe(false);
+      expect(child.spanContext().traceId).toBe(root.spanContext().traceId);
+      child.end();
+    });
+    expect(calls).toHaveLength(2);
+    expect(calls[0][0]).toBeUndefined();
+    expect(calls[0][1]).toMatch(/^[0-9a-f]{32}$/);
+    expect(calls[1][0]).toMatchObject({ traceId: calls[0][1], traceFlags: 1 });
+    expect(calls[1][1]).toBe(calls[0][1]);
+    expect(exporter.spans.map((s) => s.name)).toEqual(['root']);
+  });
+
+  it('spanContext() is made once; the id getters read it', () => {
+    const span = trace.startSpan('ctx') as Span & ReadableSpan;
+    const first = span.spanContext();
+    expect(span.spanContext()).toBe(first);
+    expect(span.traceId).toBe(first.traceId);
+    expect(span.spanId).toBe(first.spanId);
+    span.end();
+  });
+
+  it('an end time before the start (explicit times) is moved to the start; times before the clock origin work', () => {
+    const t0 = performance.timeOrigin - 5000.25;
+    const span = trace.startSpan('backwards', { startTime: t0 });
+    span.end(t0 - 1000);
+    const done = byName('backwards');
+    expect(done.endTime).toBe(done.startTime);
+    expect(toEpochNanosString(done.startTime)).toBe(toEpochNanosString(t0 - performance.timeOrigin));
+  });
+
+  it('a span holds no per-span copy of the limits or the processor, and three attributes need no array', () => {
+    const span = trace.startSpan('lean');
+    span.setAttribute('a', 1).setAttribute('b', 2).setAttribute('c', 3);
+    const fields = Object.keys(span);
+    expect(fields).not.toEqual(expect.arrayContaining(['limits']));
+    expect(fields.filter((f) => /limit|onEnd|processor/i.test(f))).toEqual([]);
+    expect((span as unknown as { _attrs: unknown })._attrs).toBeUndefined();
+    span.end();
   });
 });

@@ -2,7 +2,7 @@
 // from the same OTEL_EXPORTER_OTLP_* variables.
 import type { Env } from '../config';
 import { encodeOtlpJson } from './otlp-json';
-import { encodeOtlpProto } from './otlp-proto';
+import { encodeOtlpProtoReusable, releaseOtlpProto } from './otlp-proto';
 import { Compression, HttpSpanExporter, isHttpUrl, isValidHeader, timeoutFromEnv } from './transport';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -30,7 +30,8 @@ export class OtlpHttpExporter extends HttpSpanExporter {
     super({
       ...options,
       contentType: json ? 'application/json' : 'application/x-protobuf',
-      encode: json ? encodeOtlpJson : encodeOtlpProto,
+      encode: json ? encodeOtlpJson : encodeOtlpProtoReusable,
+      release: json ? undefined : releaseOtlpProto,
     });
   }
 }

@@ -1,10 +1,17 @@
 // OTLP/protobuf encoding of ExportTraceServiceRequest, written by hand because
 // a generic protobuf library costs several times more per span than the span
-// itself. One growing buffer, one pass: a nested message reserves room for its
-// length prefix, is written in place, then gets its length patched in; only a
-// message whose length needs more bytes than reserved is moved (a memmove),
-// so no string is encoded twice and no temporary buffer exists per message.
-import { toEpoch } from '../clock';
+// itself. One buffer per batch, one pass: a nested message reserves room for
+// its length prefix, is written in place, then gets its length patched in;
+// only a message whose length needs more bytes than reserved is moved (a
+// memmove), so no string is encoded twice and no temporary buffer exists per
+// message. The buffer is sized from the bytes per span of earlier batches, so
+// it is rarely regrown. Spans made by this tracer (RecordingSpan) are read from
+// their internal fields: ids as words, times as split integers, attributes as
+// a flat array, so no hex string, no boxed time and no attributes object is
+// made to encode them; other ReadableSpans go through their public fields.
+// The resource and each scope are encoded once and copied into every batch.
+import { ORIGIN_NANOS, ORIGIN_SECONDS, toEpoch } from '../clock';
+import { RecordingSpan } from '../span';
 import type { Attributes, AttributeValue, InstrumentationScope, ReadableSpan, Resource } from '../types';
 
 // Protobuf tags, (field number << 3) | wire type, from opentelemetry-proto:
@@ -80,6 +87,12 @@ export interface ScopeGroup {
 
 /** Spans grouped by scope name + version, in order of first appearance (OTLP's ScopeSpans). */
 export function groupByScope(spans: readonly ReadableSpan[]): ScopeGroup[] {
+  // Commonly every span of a batch comes from one tracer: one group, no map.
+  if (spans.length === 0) return [];
+  const first = spans[0].scope;
+  let i = 1;
+  while (i < spans.length && spans[i].scope === first) i++;
+  if (i === spans.length) return [{ scope: first, spans: spans as ReadableSpan[] }];
   // Tracers share one scope object, so grouping by identity first keeps the
   // per-span cost to a Map lookup; equal scopes from distinct objects merge after.
   const byObject = new Map<InstrumentationScope, ReadableSpan[]>();
@@ -109,17 +122,73 @@ for (let i = 0; i < 6; i++) {
 // Below this length a JS loop beats the native UTF-8 writer's call overhead.
 const SHORT_STRING = 42; // 42 UTF-16 units encode to at most 126 bytes: a one-byte length
 const TWO_POW_32 = 4294967296;
+// epochField's last second and its seconds · 10⁹ halves.
+let lastSeconds = -1;
+let lastLow = 0;
+let lastHigh = 0;
 
 function varintSize(value: number): number {
   return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
 }
 
+/**
+ * Encoded bytes of attribute keys and span names (low-cardinality strings that
+ * recur in every batch): [tag-less] length varint + UTF-8, padded to whole
+ * 32-bit words so they are copied four bytes at a time. Bounded: emptied when full.
+ */
+interface EncodedString {
+  words: Int32Array;
+  /** Bytes: length prefix + UTF-8. */
+  length: number;
+}
+const stringCache = new Map<string, EncodedString | null>();
+const STRING_CACHE_MAX = 1024;
+const CACHED_STRING_MAX = 64;
+
+// The last string looked up at each of a few call sites (span name, the
+// inline attribute keys): consecutive spans of a batch mostly repeat them,
+// and comparing to the last one is cheaper than a Map lookup.
+const recentStrings: Array<string | undefined> = [undefined, undefined, undefined, undefined];
+const recentEncoded: Array<EncodedString | null> = [null, null, null, null];
+
+/** cachedString, remembering the last answer for call site `site` (0-3). */
+function recentString(site: number, value: string): EncodedString | null {
+  if (recentStrings[site] === value) return recentEncoded[site];
+  const encoded = cachedString(value);
+  recentStrings[site] = value;
+  recentEncoded[site] = encoded;
+  return encoded;
+}
+
+function cachedString(value: string): EncodedString | null {
+  let encoded = stringCache.get(value);
+  if (encoded === undefined) {
+    encoded = null;
+    if (value.length <= CACHED_STRING_MAX) {
+      const utf8 = Buffer.from(value, 'utf8');
+      // The length varint: ≤ 64 × 3 = 192 bytes, so one or two bytes.
+      const prefix = utf8.length < 0x80 ? [utf8.length] : [(utf8.length & 0x7f) | 0x80, utf8.length >>> 7];
+      const length = prefix.length + utf8.length;
+      const padded = Buffer.alloc((length + 3) & ~3);
+      padded.set(prefix, 0);
+      utf8.copy(padded, prefix.length);
+      encoded = { words: new Int32Array(padded.buffer, padded.byteOffset, padded.length >> 2), length };
+    }
+    if (stringCache.size >= STRING_CACHE_MAX) stringCache.clear();
+    stringCache.set(value, encoded);
+  }
+  return encoded;
+}
+
 class ProtoWriter {
   buf: Buffer;
+  /** The same bytes, for four-byte stores. */
+  view: DataView;
   pos = 0;
 
-  constructor(capacity: number) {
-    this.buf = Buffer.allocUnsafe(capacity);
+  constructor(capacityOrBuffer: number | Buffer) {
+    this.buf = typeof capacityOrBuffer === 'number' ? Buffer.allocUnsafe(capacityOrBuffer) : capacityOrBuffer;
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   ensure(bytes: number): void {
@@ -127,7 +196,52 @@ class ProtoWriter {
       const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
       this.buf.copy(next, 0, 0, this.pos);
       this.buf = next;
+      this.view = new DataView(next.buffer, next.byteOffset, next.length);
     }
+  }
+
+  /** A cached string field: tag, then the cached length + bytes, a word at a time. */
+  cachedField(tagByte: number, encoded: EncodedString): void {
+    const words = encoded.words;
+    this.ensure(1 + words.length * 4);
+    this.buf[this.pos] = tagByte;
+    const view = this.view;
+    const at = this.pos + 1;
+    for (let i = 0; i < words.length; i++) view.setInt32(at + i * 4, words[i], true);
+    this.pos = at + encoded.length;
+  }
+
+  /**
+   * Writes an ASCII string's chars at `at`, four at a time; returns false at the
+   * first char ≥ 0x80 (the caller then writes it the general way). Callers
+   * guarantee room for the string rounded up to four bytes.
+   */
+  ascii(value: string, at: number): boolean {
+    const view = this.view;
+    const n = value.length;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const c0 = value.charCodeAt(i);
+      const c1 = value.charCodeAt(i + 1);
+      const c2 = value.charCodeAt(i + 2);
+      const c3 = value.charCodeAt(i + 3);
+      if ((c0 | c1 | c2 | c3) >= 0x80) return false;
+      view.setInt32(at + i, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24), true);
+    }
+    const buf = this.buf;
+    for (; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[at + i] = c;
+    }
+    return true;
+  }
+
+  /** Copies already encoded bytes. */
+  bytes(source: Uint8Array): void {
+    this.ensure(source.length);
+    this.buf.set(source, this.pos);
+    this.pos += source.length;
   }
 
   /** Writes `tag` and leaves `reserve` bytes for the length; returns where the body starts. */
@@ -203,36 +317,47 @@ class ProtoWriter {
   }
 
   fixed32(value: number): void {
-    const buf = this.buf;
-    const p = this.pos;
-    buf[p] = value;
-    buf[p + 1] = value >>> 8;
-    buf[p + 2] = value >>> 16;
-    buf[p + 3] = value >>> 24;
-    this.pos = p + 4;
+    this.view.setUint32(this.pos, value, true);
+    this.pos += 4;
   }
 
   /** Epoch nanoseconds of a tracer-clock time as fixed64, exact without BigInt.
    *  With s = hi·2¹⁶ + lo: s·10⁹ + ns = (hi·1953125)·2²⁵ + (lo·1953125)·2⁹ + ns,
    *  where every product stays below 2⁵³ for any time fixed64 can hold. */
   timeField(tagByte: number, time: number): void {
+    const [seconds, nanos] = toEpoch(time);
+    this.epochField(tagByte, seconds, nanos);
+  }
+
+  /** fixed64 of epoch seconds + nanoseconds (0 ≤ nanos < 1e9), exact without BigInt (see timeField). */
+  epochField(tagByte: number, seconds: number, nanos: number): void {
     this.ensure(9);
     this.buf[this.pos++] = tagByte;
-    const [seconds, nanos] = toEpoch(time);
     if (!(seconds >= 0)) {
       // Before 1970 or NaN: not a time a span can have; zero keeps the message valid.
       this.fixed32(0);
       this.fixed32(0);
       return;
     }
-    const secondsHigh = Math.floor(seconds / 65536);
-    const high = secondsHigh * 1953125;
-    // The low 7 bits of `high` land in the top of the low word (2²⁵ · 2⁷ = 2³²).
-    let low = (high % 128) * 33554432 + (seconds - secondsHigh * 65536) * 1953125 * 512 + nanos;
-    const carry = Math.floor(low / TWO_POW_32);
-    low -= carry * TWO_POW_32;
+    if (seconds !== lastSeconds) {
+      // seconds · 10⁹ as two 32-bit halves, once per distinct second (spans of a batch share a few).
+      const secondsHigh = Math.floor(seconds / 65536);
+      const high = secondsHigh * 1953125;
+      // The low 7 bits of `high` land in the top of the low word (2²⁵ · 2⁷ = 2³²).
+      const low = (high % 128) * 33554432 + (seconds - secondsHigh * 65536) * 1953125 * 512;
+      const carry = Math.floor(low / TWO_POW_32);
+      lastSeconds = seconds;
+      lastLow = low - carry * TWO_POW_32;
+      lastHigh = Math.floor(high / 128) + carry;
+    }
+    let low = lastLow + nanos;
+    let high = lastHigh;
+    if (low >= TWO_POW_32) {
+      low -= TWO_POW_32;
+      high++;
+    }
     this.fixed32(low);
-    this.fixed32(Math.floor(high / 128) + carry);
+    this.fixed32(high);
   }
 
   /** A hex id as raw bytes (16 for a trace id, 8 for a span id). */
@@ -255,7 +380,13 @@ class ProtoWriter {
       this.longString(tagByte, value);
       return;
     }
-    this.ensure(2 + units * 3);
+    this.ensure(2 + units * 3 + 3);
+    if (this.ascii(value, this.pos + 2)) {
+      this.buf[this.pos] = tagByte;
+      this.buf[this.pos + 1] = units;
+      this.pos += 2 + units;
+      return;
+    }
     const buf = this.buf;
     buf[this.pos] = tagByte;
     const start = this.pos + 2;
@@ -302,12 +433,78 @@ class ProtoWriter {
   }
 
   keyValue(tagByte: number, key: string, value: AttributeValue): void {
+    const encodedKey = cachedString(key);
+    if (encodedKey !== null && this.shortKeyValue(tagByte, encodedKey, value)) return;
+    this.longKeyValue(tagByte, key, value);
+  }
+
+  /** keyValue for an inline attribute of a RecordingSpan (`site` 1-3: its position). */
+  inlineKeyValue(site: number, key: string, value: AttributeValue): void {
+    const encodedKey = recentString(site, key);
+    if (encodedKey !== null && this.shortKeyValue(SPAN_ATTRIBUTES, encodedKey, value)) return;
+    this.longKeyValue(SPAN_ATTRIBUTES, key, value);
+  }
+
+  longKeyValue(tagByte: number, key: string, value: AttributeValue): void {
     const kv = this.begin(tagByte, 1);
     this.stringField(KEY_VALUE_KEY, key);
     const any = this.begin(KEY_VALUE_VALUE, 1);
     this.anyValueBody(value);
     this.end(any, 1);
     this.end(kv, 1);
+  }
+
+  /**
+   * A KeyValue whose lengths are all one byte, known before writing: a cached
+   * key and an ASCII string, a small non-negative integer or a boolean. Returns
+   * false (having written nothing) for anything else.
+   */
+  shortKeyValue(tagByte: number, key: EncodedString, value: AttributeValue): boolean {
+    let anyLength: number;
+    if (typeof value === 'string') anyLength = 2 + value.length;
+    else if (typeof value === 'number') {
+      if (!(value >= 0 && value < 0x4000 && Math.floor(value) === value)) return false;
+      anyLength = value < 0x80 ? 2 : 3;
+    } else if (typeof value === 'boolean') anyLength = 2;
+    else return false;
+    const kvLength = 1 + key.length + 2 + anyLength;
+    if (kvLength > 0x7f) return false;
+    const start = this.pos;
+    this.ensure(2 + kvLength + 4);
+    const buf = this.buf;
+    buf[start] = tagByte;
+    buf[start + 1] = kvLength;
+    this.pos = start + 2;
+    this.cachedField(KEY_VALUE_KEY, key);
+    let p = this.pos;
+    buf[p] = KEY_VALUE_VALUE;
+    buf[p + 1] = anyLength;
+    p += 2;
+    if (typeof value === 'string') {
+      buf[p] = ANY_STRING;
+      buf[p + 1] = value.length;
+      if (!this.ascii(value, p + 2)) {
+        this.pos = start;
+        return false;
+      }
+      p += 2 + value.length;
+    } else if (typeof value === 'number') {
+      buf[p] = ANY_INT;
+      if (value < 0x80) {
+        buf[p + 1] = value;
+        p += 2;
+      } else {
+        buf[p + 1] = (value & 0x7f) | 0x80;
+        buf[p + 2] = value >>> 7;
+        p += 3;
+      }
+    } else {
+      buf[p] = ANY_BOOL;
+      buf[p + 1] = value ? 1 : 0;
+      p += 2;
+    }
+    this.pos = p;
+    return true;
   }
 
   /** The oneof of AnyValue; written even for '', 0 and false, which a oneof must carry. */
@@ -350,6 +547,86 @@ class ProtoWriter {
     }
   }
 
+  /** Four big-endian bytes of a 32-bit word; callers guarantee room. */
+  word(value: number): void {
+    this.view.setInt32(this.pos, value);
+    this.pos += 4;
+  }
+
+  /** fixed64 epoch nanoseconds of a split tracer-clock time (a RecordingSpan's; 0 ≤ nanos ≤ 1e9). */
+  splitTimeField(tagByte: number, clockSeconds: number, clockNanos: number): void {
+    let seconds = clockSeconds + ORIGIN_SECONDS;
+    let nanos = clockNanos + ORIGIN_NANOS;
+    if (nanos >= 1e9) {
+      nanos -= 1e9;
+      seconds++;
+    }
+    this.epochField(tagByte, seconds, nanos);
+  }
+
+  /** The overflow attributes of a RecordingSpan: its flat [key, value, …] array. */
+  attributePairs(tagByte: number, pairs: unknown[]): void {
+    for (let i = 0; i < pairs.length; i += 2) {
+      const key = pairs[i];
+      if (key === undefined) return;
+      this.keyValue(tagByte, key as string, pairs[i + 1] as AttributeValue);
+    }
+  }
+
+  /** A span of this tracer, from its internal fields (same bytes as span() would write). */
+  recordingSpan(span: RecordingSpan): void {
+    const start = this.begin(SCOPE_SPANS_SPAN, 2);
+    // Ids, kind and times: at most 18 + 10 + 10 + 6 + 9 + 9 bytes.
+    this.ensure(64);
+    const buf = this.buf;
+    buf[this.pos] = SPAN_TRACE_ID;
+    buf[this.pos + 1] = 16;
+    this.pos += 2;
+    this.word(span._t0);
+    this.word(span._t1);
+    this.word(span._t2);
+    this.word(span._t3);
+    buf[this.pos] = SPAN_SPAN_ID;
+    buf[this.pos + 1] = 8;
+    this.pos += 2;
+    this.word(span._s0);
+    this.word(span._s1);
+    if (span.traceState) this.stringField(SPAN_TRACE_STATE, span.traceState);
+    if ((span._p0 | span._p1) !== 0) {
+      this.ensure(10);
+      this.buf[this.pos] = SPAN_PARENT_SPAN_ID;
+      this.buf[this.pos + 1] = 8;
+      this.pos += 2;
+      this.word(span._p0);
+      this.word(span._p1);
+    }
+    const name = span.name;
+    if (name) {
+      const encoded = recentString(0, name);
+      if (encoded !== null) this.cachedField(SPAN_NAME, encoded);
+      else this.stringField(SPAN_NAME, name);
+    }
+    this.ensure(24);
+    this.buf[this.pos] = SPAN_KIND;
+    this.buf[this.pos + 1] = span.kind + 1;
+    this.pos += 2;
+    this.splitTimeField(SPAN_START_TIME, span._startS, span._startNs);
+    this.splitTimeField(SPAN_END_TIME, span._endS, span._endNs);
+    if (span._k0 !== undefined) {
+      this.inlineKeyValue(1, span._k0, span._v0 as AttributeValue);
+      if (span._k1 !== undefined) {
+        this.inlineKeyValue(2, span._k1, span._v1 as AttributeValue);
+        if (span._k2 !== undefined) {
+          this.inlineKeyValue(3, span._k2, span._v2 as AttributeValue);
+          if (span._attrs !== undefined) this.attributePairs(SPAN_ATTRIBUTES, span._attrs);
+        }
+      }
+    }
+    if (span._extras !== undefined) this.spanExtras(span);
+    this.statusAndFlags(span);
+    this.end(start, 2);
+  }
+
   span(span: ReadableSpan): void {
     // Spans are typically 128 B – 16 KiB: two bytes of length rarely need a move.
     const start = this.begin(SCOPE_SPANS_SPAN, 2);
@@ -362,6 +639,13 @@ class ProtoWriter {
     this.timeField(SPAN_START_TIME, span.startTime);
     this.timeField(SPAN_END_TIME, span.endTime);
     this.attributes(SPAN_ATTRIBUTES, span.attributes);
+    this.spanExtras(span);
+    this.statusAndFlags(span);
+    this.end(start, 2);
+  }
+
+  /** Dropped attributes count, events, links (fields 10 to 14). */
+  spanExtras(span: ReadableSpan): void {
     if (span.droppedAttributesCount > 0) this.uint32Field(SPAN_DROPPED_ATTRIBUTES, span.droppedAttributesCount);
     for (const event of span.events) {
       const e = this.begin(SPAN_EVENT, 1);
@@ -384,6 +668,10 @@ class ProtoWriter {
       this.end(l, 1);
     }
     if (span.droppedLinksCount > 0) this.uint32Field(SPAN_DROPPED_LINKS, span.droppedLinksCount);
+  }
+
+  /** Status (field 15) and flags (16). */
+  statusAndFlags(span: ReadableSpan): void {
     const { code, message } = span.status;
     if (code || message) {
       const s = this.begin(SPAN_STATUS, 1);
@@ -395,30 +683,107 @@ class ProtoWriter {
     this.buf[this.pos++] = SPAN_FLAGS_TAG_0;
     this.buf[this.pos++] = SPAN_FLAGS_TAG_1;
     this.fixed32(otlpFlags(span.traceFlags, span.parentIsRemote));
-    this.end(start, 2);
   }
 }
 
-// A span with ~8 attributes encodes to ~300-400 bytes; starting near the final
-// size avoids most regrowth copies.
-const BYTES_PER_SPAN_GUESS = 384;
+// Bytes per span of recent batches (a moving average), to size the next
+// batch's buffer; starts near a typical span with a handful of attributes.
+let bytesPerSpan = 256;
+const HEADROOM = 1.25;
+
+// The encoded Resource and InstrumentationScope messages, made once per object
+// (they do not change after the SDK starts; a new object gets new bytes).
+const resourceBytes = new WeakMap<Resource, Uint8Array>();
+const scopeBytes = new WeakMap<InstrumentationScope, Uint8Array>();
+
+function encodedResource(resource: Resource): Uint8Array {
+  let bytes = resourceBytes.get(resource);
+  if (bytes === undefined) {
+    const w = new ProtoWriter(256);
+    const message = w.begin(RESOURCE_SPANS_RESOURCE, 2);
+    w.attributes(RESOURCE_ATTRIBUTES, resource.attributes);
+    w.end(message, 2);
+    bytes = w.buf.subarray(0, w.pos);
+    resourceBytes.set(resource, bytes);
+  }
+  return bytes;
+}
+
+function encodedScope(scope: InstrumentationScope): Uint8Array {
+  let bytes = scopeBytes.get(scope);
+  if (bytes === undefined) {
+    const w = new ProtoWriter(64);
+    const message = w.begin(SCOPE_SPANS_SCOPE, 1);
+    if (scope.name) w.stringField(SCOPE_NAME, scope.name);
+    if (scope.version) w.stringField(SCOPE_VERSION, scope.version);
+    w.end(message, 1);
+    bytes = w.buf.subarray(0, w.pos);
+    scopeBytes.set(scope, bytes);
+  }
+  return bytes;
+}
 
 /** Encodes spans of one resource as an OTLP ExportTraceServiceRequest (application/x-protobuf). */
 export function encodeOtlpProto(spans: readonly ReadableSpan[], resource: Resource): Uint8Array {
-  const w = new ProtoWriter(256 + spans.length * BYTES_PER_SPAN_GUESS);
+  return encodeInto(undefined, spans, resource);
+}
+
+// Output buffers the OTLP exporter gives back once a request no longer needs
+// its body: writing a batch into memory the process already touched is much
+// cheaper than into fresh pages (each first touch of a page is a page fault).
+const spareBuffers: Buffer[] = [];
+const SPARE_BUFFERS = 2;
+const SPARE_BUFFER_MAX_BYTES = 4 * 1024 * 1024;
+const leased = new WeakSet<ArrayBuffer>();
+
+/**
+ * encodeOtlpProto into a reused buffer. The caller must hand the result to
+ * releaseOtlpProto once nothing reads it any more (request written and done),
+ * and must not use it after that.
+ */
+export function encodeOtlpProtoReusable(spans: readonly ReadableSpan[], resource: Resource): Uint8Array {
+  const needed = estimate(spans, resource);
+  let buffer: Buffer | undefined;
+  while (spareBuffers.length > 0 && buffer === undefined) {
+    const spare = spareBuffers.pop() as Buffer;
+    if (spare.length >= needed) buffer = spare;
+  }
+  // allocUnsafeSlow: its own ArrayBuffer (not a slice of Node's shared pool), so it can be reused whole.
+  buffer ??= Buffer.allocUnsafeSlow(Math.max(needed, 16 * 1024));
+  const body = encodeInto(buffer, spans, resource);
+  leased.add(body.buffer as ArrayBuffer);
+  return body;
+}
+
+/** Gives back a buffer from encodeOtlpProtoReusable; anything else is ignored. */
+export function releaseOtlpProto(body: Uint8Array): void {
+  const arrayBuffer = body.buffer as ArrayBuffer;
+  if (!leased.delete(arrayBuffer)) return;
+  if (spareBuffers.length < SPARE_BUFFERS && arrayBuffer.byteLength <= SPARE_BUFFER_MAX_BYTES) spareBuffers.push(Buffer.from(arrayBuffer));
+}
+
+function estimate(spans: readonly ReadableSpan[], resource: Resource): number {
+  return 64 + encodedResource(resource).length + Math.ceil(spans.length * bytesPerSpan * HEADROOM);
+}
+
+function encodeInto(buffer: Buffer | undefined, spans: readonly ReadableSpan[], resource: Resource): Uint8Array {
+  const resourceMessage = encodedResource(resource);
+  const w = new ProtoWriter(buffer ?? estimate(spans, resource));
   const resourceSpans = w.begin(REQUEST_RESOURCE_SPANS, 3);
-  const resourceMessage = w.begin(RESOURCE_SPANS_RESOURCE, 2);
-  w.attributes(RESOURCE_ATTRIBUTES, resource.attributes);
-  w.end(resourceMessage, 2);
+  w.bytes(resourceMessage);
+  const spansStart = w.pos;
   for (const group of groupByScope(spans)) {
     const scopeSpans = w.begin(RESOURCE_SPANS_SCOPE_SPANS, 3);
-    const scope = w.begin(SCOPE_SPANS_SCOPE, 1);
-    if (group.scope.name) w.stringField(SCOPE_NAME, group.scope.name);
-    if (group.scope.version) w.stringField(SCOPE_VERSION, group.scope.version);
-    w.end(scope, 1);
-    for (const span of group.spans) w.span(span);
+    w.bytes(encodedScope(group.scope));
+    const list = group.spans;
+    for (let i = 0; i < list.length; i++) {
+      const span = list[i];
+      if (span instanceof RecordingSpan) w.recordingSpan(span);
+      else w.span(span);
+    }
     w.end(scopeSpans, 3);
   }
+  if (spans.length > 0) bytesPerSpan = (bytesPerSpan * 3 + (w.pos - spansStart) / spans.length) / 4;
   w.end(resourceSpans, 3);
   return w.buf.subarray(0, w.pos);
 }

@@ -1,42 +1,14 @@
 // HTTP delivery shared by the OTLP and Zipkin exporters: one POST at a time,
 // retried with backoff on the answers that mean "try again later", always
 // inside the export timeout, never throwing, never traced, never keeping the
-// process alive by a timer.
-import type { Agent, ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'http';
+// process alive by a timer. Requests go through the small HTTP/1.1 client in
+// http1.ts, not node:http: it costs far less per request, and its requests are
+// not the ones instrumentations see, so they are never traced (its socket work
+// also runs with tracing suppressed whenever a context is active).
 import { now } from '../clock';
-import { suppressTracing } from '../context';
 import { ExportResult, ExportResultCode, ReadableSpan, Resource, SpanExporter } from '../types';
 import { VERSION } from '../version';
-
-interface HttpClient {
-  request(url: URL, options: RequestOptions, callback: (res: IncomingMessage) => void): ClientRequest;
-  agent: Agent;
-}
-
-/** `fn` without the shimmer wrappers (`__original` chain) that instrumentations put around it. */
-function unwrapShimmer<F extends (...args: never[]) => unknown>(fn: F): F {
-  let current: F = fn;
-  for (let depth = 0; depth < 16; depth++) {
-    const inner = (current as F & { __original?: unknown }).__original;
-    if (typeof inner !== 'function') break;
-    current = inner as F;
-  }
-  return current;
-}
-
-/** node:http or node:https, required on the first export rather than when core
- *  loads: core defers builtins until the app needs them (start-up time, and the
- *  hook machinery patches them as they load). By then an instrumentation may
- *  have wrapped `request`; the exporter calls what is underneath, so its own
- *  requests never become spans, and also runs them in suppressTracing for
- *  instrumentations that hook deeper (diagnostics_channel, non-shimmer patches). */
-function httpClient(url: URL): HttpClient {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = (url.protocol === 'https:' ? require('https') : require('http')) as typeof import('http');
-  // Keep-alive saves a handshake per batch; few sockets, since exports run one at a time.
-  // Idle keep-alive sockets are unref'ed by Node, so they never hold the process open.
-  return { request: unwrapShimmer(mod.request), agent: new mod.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 1 }) };
-}
+import { Http1Client, Http1Result, WriteTracker } from './http1';
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -55,14 +27,15 @@ const MAX_ERROR_BODY = 256;
 
 export interface PostRequest {
   url: URL;
-  client: HttpClient;
-  headers: OutgoingHttpHeaders;
+  client: Http1Client;
   body: Uint8Array;
   /** Budget for all attempts and the waits between them. */
   timeoutMillis: number;
   retry: RetryPolicy;
   /** Aborting cancels the wait before the next retry; the attempt in flight finishes. */
   signal?: AbortSignal;
+  /** Told when a write of `body` starts and when it is done (so its memory can be reused after). */
+  writes?: WriteTracker;
 }
 
 export interface PostOutcome {
@@ -107,56 +80,26 @@ function isTextual(contentType: string | undefined): boolean {
 
 function attempt(request: PostRequest, timeoutMillis: number): Promise<AttemptResult> {
   return new Promise((resolve) => {
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (result: AttemptResult): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(result);
-    };
-    const onResponse = (res: IncomingMessage): void => {
-      const statusCode = res.statusCode ?? 0;
-      const ok = statusCode >= 200 && statusCode < 300;
-      let excerpt = '';
-      const keepExcerpt = !ok && isTextual(res.headers['content-type']);
-      res.on('data', (chunk: Buffer) => {
-        if (keepExcerpt && excerpt.length < MAX_ERROR_BODY) excerpt += chunk.toString('utf8', 0, MAX_ERROR_BODY);
-      });
-      res.on('error', (error) => finish({ retryable: true, error: new Error(`${describe(request.url)}: ${error.message}`) }));
-      res.on('end', () => {
-        if (ok) return finish({ statusCode, retryable: false });
-        const detail = excerpt ? `: ${excerpt.slice(0, MAX_ERROR_BODY).trim()}` : '';
-        finish({
-          statusCode,
-          retryable: RETRYABLE_STATUS.has(statusCode),
-          retryAfterMillis: parseRetryAfter(res.headers['retry-after'], Date.now()),
-          error: new Error(`${describe(request.url)}: HTTP ${statusCode} ${res.statusMessage ?? ''}${detail}`.trim()),
-        });
-      });
-    };
-    let req: ClientRequest;
-    try {
-      req = suppressTracing(() =>
-        request.client.request(request.url, {
-          method: 'POST',
-          agent: request.client.agent,
-          headers: { 'user-agent': USER_AGENT, ...request.headers, 'content-length': request.body.length },
-        }, onResponse),
-      );
-    } catch (error) {
-      // Bad URL or header values: retrying cannot help.
-      finish({ retryable: false, error: error instanceof Error ? error : new Error(String(error)) });
-      return;
-    }
-    req.on('error', (error) => finish({ retryable: true, error: new Error(`${describe(request.url)}: ${error.message}`) }));
-    timer = setTimeout(() => {
-      finish({ retryable: true, error: new Error(`${describe(request.url)}: no response within ${timeoutMillis} ms`) });
-      req.destroy();
-    }, timeoutMillis);
-    timer.unref();
-    req.end(request.body);
+    request.client.post(request.body, timeoutMillis, (result: Http1Result) => resolve(toAttemptResult(request.url, result)), request.writes);
   });
+}
+
+function toAttemptResult(url: URL, result: Http1Result): AttemptResult {
+  const response = result.response;
+  if (response === undefined) {
+    // Connect and socket errors and timeouts may pass; a malformed answer will not.
+    return { retryable: result.transport === true, error: new Error(`${describe(url)}: ${result.error?.message ?? 'no response'}`) };
+  }
+  const statusCode = response.statusCode;
+  if (statusCode >= 200 && statusCode < 300) return { statusCode, retryable: false };
+  const excerpt = isTextual(response.contentType) ? response.excerpt.slice(0, MAX_ERROR_BODY).trim() : '';
+  const detail = excerpt ? `: ${excerpt}` : '';
+  return {
+    statusCode,
+    retryable: RETRYABLE_STATUS.has(statusCode),
+    retryAfterMillis: parseRetryAfter(response.retryAfter, Date.now()),
+    error: new Error(`${describe(url)}: HTTP ${statusCode} ${response.statusMessage}${detail}`.trim()),
+  };
 }
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */
@@ -219,6 +162,8 @@ export interface HttpSpanExporterOptions {
   initialBackoffMillis?: number;
   maxBackoffMillis?: number;
   encode: (spans: readonly ReadableSpan[], resource: Resource) => Uint8Array | string;
+  /** Called with what `encode` returned once nothing reads it any more (e.g. to reuse the memory). */
+  release?: (encoded: Uint8Array) => void;
 }
 
 function gzipAsync(body: Uint8Array): Promise<Buffer> {
@@ -232,8 +177,10 @@ function gzipAsync(body: Uint8Array): Promise<Buffer> {
 export class HttpSpanExporter implements SpanExporter {
   private readonly counts: ExporterStats = { exportedSpans: 0, failedSpans: 0, retries: 0 };
   private readonly url: URL;
-  private client: HttpClient | undefined;
-  private readonly headers: OutgoingHttpHeaders;
+  private client: Http1Client | undefined;
+  private readonly headers: Record<string, string>;
+  /** Why every export fails at once (a header Node would refuse), if any. */
+  private readonly headerError: Error | undefined;
   private readonly retry: RetryPolicy;
   private readonly shutdownController = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
@@ -244,11 +191,16 @@ export class HttpSpanExporter implements SpanExporter {
     if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:') {
       throw new Error(`exporter URL protocol ${this.url.protocol} is not supported; use an http: or https: URL`);
     }
-    this.headers = {
-      ...options.headers,
-      'content-type': options.contentType,
-      ...(options.compression === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
-    };
+    // Names are case-insensitive: lower-cased, a later one replaces an earlier one.
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+    for (const name of Object.keys(options.headers)) headers[name.toLowerCase()] = String(options.headers[name]);
+    headers['content-type'] = options.contentType;
+    if (options.compression === 'gzip') headers['content-encoding'] = 'gzip';
+    this.headers = headers;
+    // The client writes these as they are: names and values that could split
+    // the request or the header block fail every export instead (not retried).
+    const bad = Object.keys(this.headers).find((name) => !isValidHeader(name, String(this.headers[name])) || /^(host|content-length|transfer-encoding|connection)$/i.test(name));
+    this.headerError = bad === undefined ? undefined : new Error(`invalid or reserved request header ${JSON.stringify(bad)}`);
     this.retry = {
       maxRetries: options.maxRetries ?? DEFAULT_RETRY.maxRetries,
       initialBackoffMillis: options.initialBackoffMillis ?? DEFAULT_RETRY.initialBackoffMillis,
@@ -289,29 +241,85 @@ export class HttpSpanExporter implements SpanExporter {
   async shutdown(): Promise<void> {
     this.shutdownController.abort();
     await Promise.all([...this.inFlight]);
-    this.client?.agent.destroy();
+    this.client?.destroy();
   }
 
   private async deliver(spans: readonly ReadableSpan[], resource: Resource): Promise<PostOutcome> {
+    const release = this.options.release;
+    let encoded: Uint8Array | string;
     let body: Uint8Array;
     try {
-      const encoded = this.options.encode(spans, resource);
+      encoded = this.options.encode(spans, resource);
       body = typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded;
-      if (this.options.compression === 'gzip') body = await gzipAsync(body);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      return { ok: false, attempts: 0, error: new Error(`could not encode or compress spans: ${reason}`) };
+      return encodeFailure(error);
     }
-    this.client ??= httpClient(this.url);
-    return postWithRetry({
-      url: this.url,
-      client: this.client,
-      headers: this.headers,
-      body,
-      timeoutMillis: this.options.timeoutMillis,
-      retry: this.retry,
-      signal: this.shutdownController.signal,
-    });
+    if (this.options.compression === 'gzip') {
+      try {
+        body = await gzipAsync(body);
+      } catch (error) {
+        return encodeFailure(error);
+      } finally {
+        // gzip has read all of it (or failed): the encoded bytes can go back.
+        if (typeof encoded !== 'string') release?.(encoded);
+      }
+    }
+    // The encoded bytes themselves are the body: they go back once the request
+    // is over and no write of them is pending.
+    const lease = release !== undefined && body === encoded ? new BodyLease(body, release) : undefined;
+    try {
+      if (this.headerError) return { ok: false, attempts: 1, error: new Error(`${describe(this.url)}: ${this.headerError.message}`) };
+      this.client ??= new Http1Client(this.url, this.headers);
+      return await postWithRetry({
+        url: this.url,
+        client: this.client,
+        body,
+        timeoutMillis: this.options.timeoutMillis,
+        retry: this.retry,
+        signal: this.shutdownController.signal,
+        writes: lease,
+      });
+    } finally {
+      lease?.finish();
+    }
+  }
+}
+
+function encodeFailure(error: unknown): PostOutcome {
+  const reason = error instanceof Error ? error.message : String(error);
+  return { ok: false, attempts: 0, error: new Error(`could not encode or compress spans: ${reason}`) };
+}
+
+/** Counts the writes of a body in flight; calls `release` once they are done and the request is over. */
+class BodyLease implements WriteTracker {
+  private writes = 0;
+  private over = false;
+  private released = false;
+
+  constructor(
+    private readonly body: Uint8Array,
+    private readonly release: (body: Uint8Array) => void,
+  ) {}
+
+  started(): void {
+    this.writes++;
+  }
+
+  written(): void {
+    this.writes--;
+    this.check();
+  }
+
+  finish(): void {
+    this.over = true;
+    this.check();
+  }
+
+  private check(): void {
+    if (this.over && this.writes === 0 && !this.released) {
+      this.released = true;
+      this.release(this.body);
+    }
   }
 }
 
