@@ -31,6 +31,15 @@ export interface LayerInfo {
   readonly alternatives?: readonly Alternative[];
   /** Express 4 use() layer made before patching, with no parameters: the text it matched is its template. */
   readonly literal?: boolean;
+  /** A route layer's full template, for the mount templates it was last reached under. */
+  joined?: JoinedRoute;
+}
+
+/** A full route template and what it was joined from. */
+export interface JoinedRoute {
+  readonly parts: readonly (string | null)[];
+  readonly last: string | undefined;
+  readonly route: string;
 }
 
 /** The parts of an Express 4 / router@2 Layer read here. */

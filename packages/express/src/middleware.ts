@@ -6,10 +6,10 @@
 // (tracing() in a sub-app, or instrument() on top of tracing()) passes.
 import type { ServerResponse } from 'http';
 import { log, suppressTracing } from '@tracewire/core';
-import { headerValues, ignoreRequest, serverSpanOf } from '@tracewire/http';
+import { headerValues, ignoreRequest, serverSpanOf, setFrameworkState } from '@tracewire/http';
 import { ExpressRequestLike, ResolvedOptions } from './options';
 import { TRACING_MIDDLEWARE } from './patch';
-import { callHook, ExpressRequest, RequestState, STATE, tracedState, UNTRACED, userCallbackFailed, watchResponse } from './state';
+import { callHook, ExpressRequest, pushLevel, rawState, RequestState, STATE, tracedState, UNTRACED, userCallbackFailed, watchResponse } from './state';
 import { patchRouter, routerOf } from './targets';
 
 export type Next = (err?: unknown) => void;
@@ -44,8 +44,7 @@ function fallbackState(req: ExpressRequest, res: unknown): RequestState | undefi
   }
   const state = tracedState(req, res);
   if (state !== undefined && state.parts.length === 0) {
-    state.parts.push(req.baseUrl ? null : '');
-    state.bases.push(req.baseUrl ?? '');
+    pushLevel(state, req.baseUrl ? null : '', req.baseUrl ?? '');
   }
   return state;
 }
@@ -71,13 +70,13 @@ function onRequest(options: ResolvedOptions, state: RequestState, req: ExpressRe
 /** The middleware for `options`, already resolved. */
 export function createMiddleware(options: ResolvedOptions): TracingMiddleware {
   function tracewire(req: ExpressRequestLike & ExpressRequest, res: ServerResponse, next: Next): void {
-    const existing = req[STATE];
+    const existing = rawState(req);
     if (existing === UNTRACED || (existing as RequestState | undefined)?.options !== undefined) return next();
     // No span: tracing is off, or @tracewire/http's own ignoreIncoming left the request alone.
     if (serverSpanOf(req) === undefined) return next();
     if (options.ignore !== undefined && isIgnored(options, req)) {
       ignoreRequest(req);
-      req[STATE] = UNTRACED;
+      setFrameworkState(req, STATE, UNTRACED);
       return suppressTracing(next);
     }
     try {

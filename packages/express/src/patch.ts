@@ -63,8 +63,7 @@ function wrapHandle(original: Method, gate: Gate): Method {
     }
     if (state === undefined) return Reflect.apply(original, this, arguments);
     const traced = state;
-    const args = Array.prototype.slice.call(arguments);
-    args[2] = function (this: unknown, err?: unknown): unknown {
+    const leave = function (this: unknown, err?: unknown): unknown {
       try {
         leaveRouter(traced, depth, err);
       } catch (error) {
@@ -72,6 +71,9 @@ function wrapHandle(original: Method, gate: Gate): Method {
       }
       return Reflect.apply(done as Method, this, arguments);
     };
+    if (arguments.length === 3) return Reflect.apply(original, this, [req, res, leave]);
+    const args = Array.prototype.slice.call(arguments);
+    args[2] = leave;
     return Reflect.apply(original, this, args);
   };
 }

@@ -5,11 +5,15 @@
 // Symbol.for key, so two copies of this package share one record.
 import type { IncomingMessage, ServerResponse } from 'http';
 import { log, recordError, Span } from '@tracewire/core';
-import { headerValues, serverSpanOf, setRoute } from '@tracewire/http';
-import { LayerInfo, LayerLike, layerInfo, templateOf } from './layers';
+import { frameworkState, headerValues, serverSpanOf, setFrameworkState, setRoute } from '@tracewire/http';
+import { JoinedRoute, LayerInfo, LayerLike, layerInfo, templateOf } from './layers';
 import type { ResolvedOptions } from './options';
 import { joinRoute, pathnameOf } from './route';
 
+/** Key of a request's RequestState (or UNTRACED) in @tracewire/http's per-request framework state,
+ *  never a property of the request: Express gives each request object a hidden class of its own,
+ *  and every property added to it after that copies the class. Symbol.for, so every copy of this
+ *  package finds the same state. */
 export const STATE = Symbol.for('tracewire.express.request');
 
 /** On a request a tracing middleware decided not to trace (its `ignore`): every patch steps aside. */
@@ -19,9 +23,9 @@ export interface RequestState {
   readonly span: Span;
   readonly res: ServerResponse | undefined;
   /** Template of each router level's mount point, outermost first; null when it cannot be known. */
-  readonly parts: Array<string | null>;
+  parts: Array<string | null>;
   /** req.baseUrl as each level started: what a use() layer strips is the rest of req.baseUrl. */
-  readonly bases: string[];
+  bases: string[];
   /** Template of the use() layer entered last: the mount point of the router it may call. */
   mount: string | null | undefined;
   /** The last route recorded (full template). */
@@ -42,19 +46,23 @@ export interface ExpressRequest extends IncomingMessage {
   baseUrl?: string;
   originalUrl?: string;
   app?: unknown;
-  [STATE]?: RequestState | typeof UNTRACED;
+}
+
+/** What the request's key holds: its RequestState, UNTRACED, or undefined. */
+export function rawState(req: ExpressRequest): RequestState | typeof UNTRACED | undefined {
+  return frameworkState(req, STATE) as RequestState | typeof UNTRACED | undefined;
 }
 
 /** The request's record, or undefined when it is not traced (no recording server span, or ignored). */
 export function stateOf(req: unknown): RequestState | undefined {
   if (req === null || typeof req !== 'object') return undefined;
-  const state = (req as ExpressRequest)[STATE];
+  const state = rawState(req as ExpressRequest);
   return state === undefined || state === UNTRACED ? undefined : (state as RequestState);
 }
 
 /** The record of a request @tracewire/http traces with a recording span, made on first need. */
 export function tracedState(req: ExpressRequest, res: unknown): RequestState | undefined {
-  const existing = req[STATE];
+  const existing = rawState(req);
   if (existing !== undefined) return existing === UNTRACED ? undefined : (existing as RequestState);
   const span = serverSpanOf(req);
   if (span === undefined || !span.isRecording()) return undefined;
@@ -71,16 +79,26 @@ export function tracedState(req: ExpressRequest, res: unknown): RequestState | u
     open: undefined,
     spanError: undefined,
   };
-  req[STATE] = state;
-  return state;
+  return setFrameworkState(req, STATE, state) ? state : undefined;
+}
+
+/** Adds a router level; returns the new depth. The first level makes arrays of one (a push onto
+ *  an empty array would make room for 17). */
+export function pushLevel(state: RequestState, part: string | null, base: string): number {
+  if (state.parts.length === 0) {
+    state.parts = [part];
+    state.bases = [base];
+    return 1;
+  }
+  state.bases.push(base);
+  return state.parts.push(part);
 }
 
 /** A router starts handling the request: one level deeper, mounted where the last use() layer matched. */
 export function enterRouter(state: RequestState, req: ExpressRequest): number {
-  state.parts.push(state.mount === undefined ? '' : state.mount);
-  state.bases.push(typeof req.baseUrl === 'string' ? req.baseUrl : '');
+  const depth = pushLevel(state, state.mount === undefined ? '' : state.mount, typeof req.baseUrl === 'string' ? req.baseUrl : '');
   state.mount = undefined;
-  return state.parts.length;
+  return depth;
 }
 
 /** The router at `depth` hands the request back (to its parent, or to the final handler). */
@@ -115,7 +133,7 @@ export function enterLayer(state: RequestState, layer: LayerLike, req: ExpressRe
   if (info.kind === 'handler') return info;
   if (info.kind === 'route') {
     state.mount = undefined;
-    const route = templateHere(state, templateOf(layer, info, () => (typeof req.url === 'string' ? pathnameOf(req.url) : undefined)));
+    const route = routeHere(state, info, info.template !== undefined ? info.template : templateOf(layer, info, () => (typeof req.url === 'string' ? pathnameOf(req.url) : undefined)));
     if (route === undefined) return info;
     state.route = route;
     setRoute(req, route);
@@ -130,6 +148,26 @@ function mountedText(state: RequestState, req: ExpressRequest): string | undefin
   const base = state.bases.length > 0 ? state.bases[state.bases.length - 1] : '';
   const now = req.baseUrl;
   return typeof now === 'string' && now.startsWith(base) ? now.slice(base.length) : undefined;
+}
+
+function sameParts(a: readonly (string | null)[], b: readonly (string | null)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * templateHere for a route layer, remembered on its description: a route is
+ * almost always reached under the same mount templates, so the full template
+ * is joined once rather than per request.
+ */
+function routeHere(state: RequestState, info: LayerInfo, last: string | null | undefined): string | undefined {
+  if (last === null) return undefined;
+  const joined = info.joined;
+  if (joined !== undefined && joined.last === last && sameParts(joined.parts, state.parts)) return joined.route;
+  const route = templateHere(state, last);
+  if (route !== undefined && !Object.isFrozen(info)) info.joined = { parts: state.parts.slice(), last, route };
+  return route;
 }
 
 /** The full template of where the request is now, plus `last`; undefined when some part is unknown. */

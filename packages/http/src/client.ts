@@ -20,7 +20,23 @@ import {
   UNKNOWN_METHOD_NAME,
 } from './attributes';
 import { config, OutgoingRequest } from './config';
-import { active, applyIn, callHook, CLIENT_RECORD, ClientRecord, Emit, fail, failSpan, failSpanWith, OWNER, shared, tracer, tracingOn, userCallbackFailed } from './shared';
+import {
+  active,
+  applyIn,
+  callHook,
+  CLIENT_RECORD,
+  ClientRecord,
+  Emit,
+  fail,
+  failSpan,
+  failSpanWith,
+  hasListeners,
+  OWNER,
+  shared,
+  tracer,
+  tracingOn,
+  userCallbackFailed,
+} from './shared';
 
 export const CLIENT_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT });
 
@@ -354,7 +370,7 @@ export function wrapClientRequestEmit(original: Emit): Emit {
       }
     }
     try {
-      return applyIn(rec.ctx, original, this, arguments) as boolean;
+      return hasListeners(this, event) ? (applyIn(rec.ctx, original, this, arguments) as boolean) : Reflect.apply(original, this, arguments);
     } finally {
       if (mine && !rec.ended) {
         try {
@@ -370,11 +386,12 @@ export function wrapClientRequestEmit(original: Emit): Emit {
 /** Emit of a client response (IncomingMessage carrying a client record): same context rule, end on end/error/close. */
 export function emitClientResponse(rec: ClientRecord, original: Emit, res: IncomingMessage, args: IArguments): boolean {
   const event = args[0] as string | symbol;
+  const listened = hasListeners(res, event);
   if (rec.ended || rec.owner !== OWNER || (event !== 'end' && event !== 'error' && event !== 'close')) {
-    return applyIn(rec.ctx, original, res, args) as boolean;
+    return listened ? (applyIn(rec.ctx, original, res, args) as boolean) : Reflect.apply(original, res, args);
   }
   try {
-    return applyIn(rec.ctx, original, res, args) as boolean;
+    return listened ? (applyIn(rec.ctx, original, res, args) as boolean) : Reflect.apply(original, res, args);
   } finally {
     if (!rec.ended) {
       try {

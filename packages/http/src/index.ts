@@ -8,7 +8,7 @@ import { httpInstrumentation } from './definition';
 
 export { configureHttp } from './config';
 export type { FetchRequest, FetchResponse, HttpOptions, OutgoingRequest } from './config';
-export { ignoreRequest, serverSpanOf, setRoute } from './server';
+export { frameworkState, ignoreRequest, serverSpanOf, setFrameworkState, setRoute } from './server';
 export { headerAttributeKeys, headerValues } from './attributes';
 
 export { httpInstrumentation } from './definition';

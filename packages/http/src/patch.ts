@@ -9,16 +9,20 @@ import type * as https from 'https';
 import { syncBuiltinESMExports } from 'module';
 import { clientRecordOf, emitClientResponse, wrapClientRequestEmit, wrapRequest } from './client';
 import { serverRecordOf, wrapResponseEmit, wrapServerEmit } from './server';
-import { active, applyIn, Emit } from './shared';
+import { active, applyIn, Emit, hasListeners } from './shared';
 import { unwrap, wrap } from './wrap';
 
 
-/** Server requests run their events in the request's context; client responses also drive the client span. */
+/** Server requests run their events in the request's context (only events someone listens to
+ *  need one); client responses also drive the client span, which end, close and error end. */
 function wrapIncomingEmit(original: Emit): Emit {
-  return function emit(this: httpTypes.IncomingMessage): boolean {
-    if (!active.prototypes) return Reflect.apply(original, this, arguments);
+  return function emit(this: httpTypes.IncomingMessage, event: string | symbol): boolean {
+    if (!active.prototypes || (!hasListeners(this, event) && event !== 'end' && event !== 'close')) return Reflect.apply(original, this, arguments);
     const server = serverRecordOf(this);
-    if (server !== undefined) return applyIn(server.ctx, original, this, arguments) as boolean;
+    if (server !== undefined) {
+      if (!hasListeners(this, event)) return Reflect.apply(original, this, arguments);
+      return applyIn(server.ctx, original, this, arguments) as boolean;
+    }
     const client = clientRecordOf(this);
     if (client !== undefined) return emitClientResponse(client, original, this, arguments);
     return Reflect.apply(original, this, arguments);

@@ -28,7 +28,22 @@ import {
   UNKNOWN_METHOD_NAME,
 } from './attributes';
 import { config } from './config';
-import { active, applyIn, callHook, Emit, fail, failSpan, failSpanWith, OWNER, SERVER_RECORD, ServerRecord, tracer, tracingOn, userCallbackFailed } from './shared';
+import {
+  active,
+  applyIn,
+  callHook,
+  Emit,
+  fail,
+  failSpan,
+  failSpanWith,
+  hasListeners,
+  OWNER,
+  SERVER_RECORD,
+  ServerRecord,
+  tracer,
+  tracingOn,
+  userCallbackFailed,
+} from './shared';
 
 const SERVER_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.SERVER });
 
@@ -40,13 +55,53 @@ export function serverSpanOf(req: IncomingMessage | undefined | null): Span | un
   return (req as Marked)[SERVER_RECORD]?.span;
 }
 
+/** Span names by method, then route template: a route is named the same way on every request. */
+const spanNames = new Map<string, Map<string, string>>();
+/** Templates are the app's own strings, but Express 4 mount paths made before patching come from the
+ *  request's text: past this many per method, names are built per request instead of kept. */
+const MAX_CACHED_NAMES = 1000;
+
+/** `{method} {template}`, the span name for a route. */
+export function routeSpanName(methodName: string, template: string): string {
+  if (template.length === 0) return methodName;
+  let names = spanNames.get(methodName);
+  if (names === undefined) spanNames.set(methodName, (names = new Map()));
+  let name = names.get(template);
+  if (name === undefined) {
+    name = `${methodName} ${template}`;
+    if (names.size < MAX_CACHED_NAMES) names.set(template, name);
+  }
+  return name;
+}
+
 /** For frameworks: records the matched route template and names the span `METHOD template`. */
 export function setRoute(req: IncomingMessage | undefined | null, template: string): void {
   if (req === null || typeof req !== 'object' || typeof template !== 'string') return;
   const rec = (req as Marked)[SERVER_RECORD];
   if (rec === undefined || !rec.recording || rec.ended) return;
   rec.span.setAttribute('http.route', template);
-  rec.span.updateName(template.length > 0 ? `${rec.methodName} ${template}` : rec.methodName);
+  rec.span.updateName(routeSpanName(rec.methodName, template));
+}
+
+/**
+ * For frameworks: their own state for a traced request, kept under `key` on
+ * the request's record rather than on the request object. Express gives every
+ * request object a hidden class of its own (Object.setPrototypeOf), so each
+ * property added to it afterwards copies that class; the record's is shared.
+ * Undefined when the request is not traced or nothing was set.
+ */
+export function frameworkState(req: IncomingMessage | undefined | null, key: symbol): unknown {
+  if (req === null || typeof req !== 'object') return undefined;
+  return (req as Marked)[SERVER_RECORD]?.frameworks?.[key];
+}
+
+/** Sets what frameworkState(req, key) returns; false (nothing kept) when the request is not traced. */
+export function setFrameworkState(req: IncomingMessage | undefined | null, key: symbol, value: unknown): boolean {
+  if (req === null || typeof req !== 'object') return false;
+  const rec = (req as Marked)[SERVER_RECORD];
+  if (rec === undefined) return false;
+  (rec.frameworks ??= {})[key] = value;
+  return true;
 }
 
 /**
@@ -160,7 +215,7 @@ function startServerSpan(req: IncomingMessage, res: ServerResponse | undefined):
   const parent = extract(ROOT_CONTEXT, req.headers);
   const span = tracer.startSpan(methodName, SERVER_SPAN, parent);
   const recording = span.isRecording();
-  const rec: ServerRecord = { owner: OWNER, span, ctx: contextWithSpan(parent, span), methodName, recording, ended: false };
+  const rec: ServerRecord = { owner: OWNER, span, ctx: contextWithSpan(parent, span), methodName, recording, ended: false, ignored: false, frameworks: undefined };
   (req as Marked)[SERVER_RECORD] = rec;
   if (res !== null && typeof res === 'object') (res as Marked)[SERVER_RECORD] = rec;
   if (recording) {
@@ -223,15 +278,18 @@ export function wrapServerEmit(module: 'http' | 'https'): (original: Emit) => Em
     };
 }
 
-/** Wraps ServerResponse.prototype.emit: events run in the request's context; finish/close end the span. */
+/** Wraps ServerResponse.prototype.emit: events run in the request's context (those someone
+ *  listens to); finish/close end the span. */
 export function wrapResponseEmit(original: Emit): Emit {
   return function emit(this: ServerResponse, event: string | symbol): boolean {
+    const listened = hasListeners(this, event);
+    if (!active.prototypes || (!listened && event !== 'finish' && event !== 'close')) return Reflect.apply(original, this, arguments);
     const rec = (this as Marked)[SERVER_RECORD];
-    if (rec === undefined || !active.prototypes) return Reflect.apply(original, this, arguments);
+    if (rec === undefined) return Reflect.apply(original, this, arguments);
     if (event !== 'finish' && event !== 'close') return applyIn(rec.ctx, original, this, arguments) as boolean;
     try {
       // Listeners run first so what they add (a logger's attributes) lands on the span.
-      return applyIn(rec.ctx, original, this, arguments) as boolean;
+      return listened ? (applyIn(rec.ctx, original, this, arguments) as boolean) : Reflect.apply(original, this, arguments);
     } finally {
       if (rec.owner === OWNER && !rec.ended) {
         try {

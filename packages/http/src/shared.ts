@@ -29,6 +29,9 @@ export interface ServerRecord {
   ended: boolean;
   /** A framework said not to trace this request: the span is never ended, so never exported. */
   ignored?: boolean;
+  /** Frameworks' own per-request state (see frameworkState); made on first use. Optional: a record an
+   *  older copy of this package made has none. */
+  frameworks?: Record<symbol, unknown>;
 }
 
 export interface ClientRecord {
@@ -104,6 +107,18 @@ export type Emit = (this: never, event: string | symbol, ...args: unknown[]) => 
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type Apply = (target: Function, self: unknown, args: ArrayLike<unknown>) => unknown;
+
+/**
+ * False when emitting `event` on `emitter` runs no listener, so the context it
+ * runs in does not matter: EventEmitter's emit then only returns false. 'error'
+ * always counts (with no listener, emit throws, and what catches it may look at
+ * the context); so does an emitter whose listener table is not the usual one.
+ */
+export function hasListeners(emitter: object, event: string | symbol): boolean {
+  if (event === 'error') return true;
+  const events = (emitter as { _events?: unknown })._events;
+  return typeof events !== 'object' || events === null || (events as Record<string | symbol, unknown>)[event] !== undefined;
+}
 
 /** Calls `original` with `self`/`args` in `ctx`, entering it only when it is not already active. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
