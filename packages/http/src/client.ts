@@ -164,10 +164,29 @@ function targetOf(url: UrlLike | undefined, options: Options | undefined, defaul
 interface Plan {
   args: unknown[];
   rec: ClientRecord;
+  /** Propagation headers to set on the ClientRequest once made (args are then the caller's own). */
+  late: Carrier | undefined;
+}
+
+/**
+ * Whether propagation headers can be set on the ClientRequest after Node made
+ * it, instead of on a copy of the caller's options. Copying is the costly
+ * part of a traced call (clients like follow-redirects pass ~20-property
+ * option objects, and Node copies them once more itself). Node writes the
+ * header block in the constructor when the headers are a raw array or carry
+ * Expect, and get() ends the request before returning: those take the copy.
+ */
+function canSetLate(options: Options | undefined): boolean {
+  if (options === undefined || !hasOwn(options, 'headers')) return true;
+  const headers = options.headers;
+  if (headers === undefined || headers === null) return true;
+  if (typeof headers !== 'object' || Array.isArray(headers)) return false;
+  for (const name in headers) if (name.length === 6 && name.toLowerCase() === 'expect') return false;
+  return true;
 }
 
 /** Decides whether and how to trace a call; undefined leaves the call untouched. Throws only on our bugs. */
-function plan(args: unknown[], defaultProtocol: string): Plan | undefined {
+function plan(args: unknown[], defaultProtocol: string, isGet: boolean): Plan | undefined {
   const first = args[0];
   let url: UrlLike | undefined;
   if (typeof first === 'string') {
@@ -224,7 +243,12 @@ function plan(args: unknown[], defaultProtocol: string): Plan | undefined {
   const carrier: Carrier = {};
   inject(contextWithSpan(ctx, span), carrier);
   let callArgs = args;
-  if (!isEmpty(carrier)) {
+  let late: Carrier | undefined;
+  if (isEmpty(carrier)) {
+    // nothing to send
+  } else if (!isGet && canSetLate(options)) {
+    late = carrier;
+  } else {
     const headers = withPropagationHeaders(options !== undefined && hasOwn(options, 'headers') ? options.headers : undefined, carrier);
     if (headers !== undefined) {
       const copy: Options = Object.assign({}, options);
@@ -233,7 +257,7 @@ function plan(args: unknown[], defaultProtocol: string): Plan | undefined {
     }
   }
   const rec: ClientRecord = { owner: OWNER, span, ctx, recording, ended: false, timedOut: false, responded: false };
-  return { args: callArgs, rec };
+  return { args: callArgs, rec, late };
 }
 
 function fullUrlUnredacted(target: Target): string {
@@ -251,13 +275,13 @@ function setRequestAttributes(span: Span, target: Target, known: boolean): void 
 }
 
 /** Wraps http.request/get or https.request/get. */
-export function wrapRequest(module: 'http' | 'https', defaultProtocol: 'http:' | 'https:'): (original: RequestFunction) => RequestFunction {
+export function wrapRequest(module: 'http' | 'https', defaultProtocol: 'http:' | 'https:', isGet = false): (original: RequestFunction) => RequestFunction {
   return (original) =>
     function request(this: unknown, ...args: unknown[]): ClientRequest {
       if (!active[module] || shared.outgoingDepth > 0 || !tracingOn() || isSuppressed()) return Reflect.apply(original, this, args);
       let planned: Plan | undefined;
       try {
-        planned = plan(args, defaultProtocol);
+        planned = plan(args, defaultProtocol, isGet);
       } catch (error) {
         fail('client span start', error);
       }
@@ -272,6 +296,7 @@ export function wrapRequest(module: 'http' | 'https', defaultProtocol: 'http:' |
       } finally {
         shared.outgoingDepth--;
       }
+      if (planned.late !== undefined) setPropagationHeaders(req, planned.late);
       try {
         attach(req, planned.rec);
       } catch (error) {
@@ -279,6 +304,19 @@ export function wrapRequest(module: 'http' | 'https', defaultProtocol: 'http:' |
       }
       return req;
     };
+}
+
+/** Sets the propagation headers on a request Node has made but not yet written (replacing the caller's, in any case). */
+function setPropagationHeaders(req: ClientRequest, carrier: Carrier): void {
+  try {
+    if (req === null || typeof req !== 'object' || req.headersSent) return;
+    for (const name in carrier) {
+      const value = carrier[name];
+      if (value !== undefined) req.setHeader(name, value);
+    }
+  } catch (error) {
+    fail('client propagation headers', error);
+  }
 }
 
 function attach(req: ClientRequest, rec: ClientRecord): void {

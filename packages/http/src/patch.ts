@@ -76,7 +76,7 @@ function patchModule(exports: Module, name: 'http' | 'https'): void {
   wrap(exports.Server.prototype, 'emit', wrapServerEmit(name));
   // get() calls the module's internal request(), not exports.request: both are wrapped.
   wrap(exports, 'request', wrapRequest(name, protocol));
-  wrap(exports, 'get', wrapRequest(name, protocol));
+  wrap(exports, 'get', wrapRequest(name, protocol, true));
   acquirePrototypes(name);
   active[name] = true;
   syncEsm();

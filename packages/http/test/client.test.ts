@@ -155,19 +155,25 @@ describe('outgoing requests', () => {
     expect(span.name).toBe('POST');
   });
 
-  it('never changes the caller’s options or headers objects', async () => {
+  /** http.get, or http.request + end(): get() makes Node write the head before returning, request() does not. */
+  const callers: Array<[string, (options: http.RequestOptions, cb: (res: http.IncomingMessage) => void) => http.ClientRequest]> = [
+    ['get', (options, cb) => http.get(options, cb)],
+    ['request', (options, cb) => http.request(options, cb).end()],
+  ];
+
+  it.each(callers)('never changes the caller’s options or headers objects (%s)', async (_name, call) => {
     const headers = Object.freeze({ 'x-mine': 'kept' });
     const options = Object.freeze({ host: '127.0.0.1', port: plain.port, path: '/frozen', headers });
-    await new Promise<void>((resolve, reject) => http.get(options, (res) => collect(res).then(() => resolve(), reject)).on('error', reject));
+    await new Promise<void>((resolve, reject) => call(options, (res) => collect(res).then(() => resolve(), reject)).on('error', reject));
     expect(options).toEqual({ host: '127.0.0.1', port: plain.port, path: '/frozen', headers: { 'x-mine': 'kept' } });
     expect(received[0]['x-mine']).toBe('kept');
     expect(received[0].traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
 
-  it('replaces a traceparent the caller forwards (a proxy copying its incoming headers)', async () => {
+  it.each(callers)('replaces a traceparent the caller forwards (a proxy copying its incoming headers) (%s)', async (_name, call) => {
     const stale = '00-11111111111111111111111111111111-2222222222222222-01';
     await new Promise<void>((resolve, reject) =>
-      http.get({ host: '127.0.0.1', port: plain.port, path: '/proxy', headers: { TraceParent: stale, 'x-keep': '1' } }, (res) => collect(res).then(() => resolve(), reject)).on('error', reject),
+      call({ host: '127.0.0.1', port: plain.port, path: '/proxy', headers: { TraceParent: stale, 'x-keep': '1' } }, (res) => collect(res).then(() => resolve(), reject)).on('error', reject),
     );
     const [span] = await clientSpans();
     expect(received[0].traceparent).toBe(traceparentOf(span));
@@ -175,18 +181,32 @@ describe('outgoing requests', () => {
   });
 
   it.each([
-    ['flat', ['Host', 'h', 'X-Raw', '1', 'traceparent', 'stale']],
-    ['pairs', [['Host', 'h'], ['X-Raw', '1']]],
-  ])('injects into raw %s header arrays', async (_shape, headers) => {
+    ['flat', 'get', ['Host', 'h', 'X-Raw', '1', 'traceparent', 'stale']],
+    ['pairs', 'get', [['Host', 'h'], ['X-Raw', '1']]],
+    ['flat', 'request', ['Host', 'h', 'X-Raw', '1', 'traceparent', 'stale']],
+    ['pairs', 'request', [['Host', 'h'], ['X-Raw', '1']]],
+  ])('injects into raw %s header arrays (%s)', async (_shape, callerName, headers) => {
+    const call = callers.find(([name]) => name === callerName)![1];
     const copy = JSON.parse(JSON.stringify(headers));
     await new Promise<void>((resolve, reject) =>
-      http
-        .get({ host: '127.0.0.1', port: plain.port, path: '/raw', headers: headers as unknown as http.OutgoingHttpHeaders }, (res) => collect(res).then(() => resolve(), reject))
-        .on('error', reject),
+      call({ host: '127.0.0.1', port: plain.port, path: '/raw', headers: headers as unknown as http.OutgoingHttpHeaders }, (res) => collect(res).then(() => resolve(), reject)).on('error', reject),
     );
     expect(headers).toEqual(copy);
     const [span] = await clientSpans();
     expect(received[0]['x-raw']).toBe('1');
+    expect(received[0].traceparent).toBe(traceparentOf(span));
+  });
+
+  it('an Expect: 100-continue request (Node writes its head at once) still carries traceparent', async () => {
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: plain.port, method: 'POST', path: '/continue', headers: { Expect: '100-continue', 'content-type': 'text/plain' } }, (res) =>
+        collect(res).then((got) => resolve(got.body), reject),
+      );
+      req.on('continue', () => req.end('after continue'));
+      req.on('error', reject);
+    });
+    expect(JSON.parse(body)).toMatchObject({ method: 'POST', url: '/continue', body: 'after continue' });
+    const [span] = await clientSpans();
     expect(received[0].traceparent).toBe(traceparentOf(span));
   });
 
@@ -473,9 +493,10 @@ describe('the wrapper itself', () => {
     expect(calls[0].args).not.toBe(args);
   });
 
-  it('hands Node a copy of the options with the headers added, keeping the callback and this', () => {
+  it('request(): passes the caller\'s own arguments and sets the headers on the ClientRequest Node made (no copy of the options)', () => {
     const calls: Array<{ self: unknown; args: unknown[] }> = [];
-    const fake = { getHeader: () => undefined } as unknown as http.ClientRequest;
+    const set: Array<[string, unknown]> = [];
+    const fake = { headersSent: false, getHeader: () => undefined, setHeader: (name: string, value: unknown) => set.push([name, value]) } as unknown as http.ClientRequest;
     const wrapped = wrapRequest('http', 'http:')(function (this: unknown, ...args: unknown[]) {
       calls.push({ self: this, args });
       return fake;
@@ -485,6 +506,27 @@ describe('the wrapper itself', () => {
     const self = {};
     expect(wrapped.call(self, options, cb)).toBe(fake);
     expect(calls[0].self).toBe(self);
+    expect(calls[0].args[0]).toBe(options);
+    expect(calls[0].args[1]).toBe(cb);
+    expect(options.headers).toEqual({ a: '1' });
+    expect(set.map(([name]) => name)).toEqual(['traceparent']);
+    expect(set[0][1]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
+  it('get(), raw-array headers and Expect: hands Node a copy of the options with the headers added (Node writes the head before returning)', () => {
+    const calls: Array<{ self: unknown; args: unknown[] }> = [];
+    const fake = { getHeader: () => undefined, setHeader: () => { throw new Error('too late'); } } as unknown as http.ClientRequest;
+    const original = function (this: unknown, ...args: unknown[]): http.ClientRequest {
+      calls.push({ self: this, args });
+      return fake;
+    };
+    const get = wrapRequest('http', 'http:', true)(original);
+    const request = wrapRequest('http', 'http:')(original);
+    const cb = (): void => {};
+    const options = { host: 'example.com', headers: { a: '1' } };
+    const self = {};
+    expect(get.call(self, options, cb)).toBe(fake);
+    expect(calls[0].self).toBe(self);
     expect(calls[0].args[1]).toBe(cb);
     const passed = calls[0].args[0] as { host: string; headers: Record<string, string> };
     expect(passed).not.toBe(options);
@@ -493,9 +535,19 @@ describe('the wrapper itself', () => {
     expect(options.headers).toEqual({ a: '1' });
 
     calls.length = 0;
-    wrapped.call(self, 'http://example.com/x', cb);
+    get.call(self, 'http://example.com/x', cb);
     expect(calls[0].args[0]).toBe('http://example.com/x');
     expect(Object.keys((calls[0].args[1] as { headers: object }).headers)).toEqual(['traceparent']);
     expect(calls[0].args[2]).toBe(cb);
+
+    calls.length = 0;
+    request.call(self, { host: 'example.com', headers: ['a', '1'] }, cb);
+    expect((calls[0].args[0] as { headers: unknown[] }).headers).toEqual(['a', '1', 'traceparent', expect.stringMatching(/^00-/)]);
+
+    calls.length = 0;
+    const expectOptions = { host: 'example.com', headers: { Expect: '100-continue' } };
+    request.call(self, expectOptions, cb);
+    expect(calls[0].args[0]).not.toBe(expectOptions);
+    expect(Object.keys((calls[0].args[0] as { headers: object }).headers)).toEqual(['Expect', 'traceparent']);
   });
 });
