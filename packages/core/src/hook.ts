@@ -25,6 +25,9 @@ export interface ModulePatch {
 export interface InstrumentationDefinition {
   /** Scope name of the spans it makes, e.g. '@tracewire/http'. */
   name: string;
+  /** The package's version. With it, two module instances of one definition
+   *  file (the preload's bundle and the package's own file) count as one. */
+  version?: string;
   modules: ModulePatch[];
   /** Work that no module load shows (diagnostics channels). */
   enable?(): void;
@@ -238,6 +241,11 @@ export interface EnableOptions {
 /** Turns an instrumentation on: patches its modules now if loaded, else when they load. Idempotent. */
 export function enableInstrumentation(definition: InstrumentationDefinition, options: EnableOptions = {}): void {
   if (definitions.has(definition)) return;
+  const key = keyOf(definition);
+  if (key !== undefined) {
+    if (byKey.has(key)) return;
+    byKey.set(key, definition);
+  }
   definitions.add(definition);
   for (const patch of definition.modules) {
     if (isBuiltin(patch.module)) {
@@ -262,9 +270,20 @@ export function enableInstrumentation(definition: InstrumentationDefinition, opt
   }
 }
 
+/** Enabled definitions by name@version (those that have a version). */
+const byKey = new Map<string, InstrumentationDefinition>();
+
+function keyOf(definition: InstrumentationDefinition): string | undefined {
+  return typeof definition.version === 'string' ? `${definition.name}@${definition.version}` : undefined;
+}
+
 /** Turns an instrumentation off and restores every original it wrapped. */
 export function disableInstrumentation(definition: InstrumentationDefinition): void {
+  const key = keyOf(definition);
+  // The same name and version enabled through another instance of its module: that one is turned off.
+  if (!definitions.has(definition) && key !== undefined) definition = byKey.get(key) ?? definition;
   if (!definitions.delete(definition)) return;
+  if (key !== undefined) byKey.delete(key);
   try {
     definition.disable?.();
   } catch {

@@ -6,7 +6,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { packageDirOf } from '../src/hook';
 
-const CORE = path.resolve(__dirname, '../dist/index.js');
+// The bundle core ships as its main (scripts/bundle.js).
+const CORE = path.resolve(__dirname, '../dist/core.js');
 let app: string;
 
 function writePackage(dir: string, pkg: object, files: Record<string, string>): void {
@@ -77,6 +78,30 @@ describe('enableInstrumentation', () => {
 
   it('is idempotent', () => {
     expect(run(`core.enableInstrumentation(definition); core.enableInstrumentation(definition); const lib = require('fakelib'); core.enableInstrumentation({ ...definition }); say(lib.greet());`).out).toEqual(['patched hello']);
+  });
+
+  it('two instances of one definition (same name and version, e.g. the preload bundle and the package file) enable once; either disables it', () => {
+    const { out } = run(`
+      const lib = require('fakelib'); const original = lib.greet;
+      const a = { ...definition, version: '1.0.0', modules: definition.modules.map((m) => ({ ...m })) };
+      const b = { ...definition, version: '1.0.0', modules: definition.modules.map((m) => ({ ...m })) };
+      core.enableInstrumentation(a); core.enableInstrumentation(b); say(lib.greet());
+      say(core.enabledInstrumentations().length);
+      core.disableInstrumentation(b); say(lib.greet() + ' ' + (lib.greet === original) + ' ' + core.enabledInstrumentations().length);
+      core.enableInstrumentation(b); say(lib.greet());
+      core.disableInstrumentation(a); say(lib.greet() + ' ' + (lib.greet === original));
+    `);
+    expect(out).toEqual(['patched hello', '1', 'hello true 0', 'patched hello', 'hello true']);
+  });
+
+  it('another version of the same instrumentation is a second one', () => {
+    const { out } = run(`
+      const lib = require('fakelib');
+      core.enableInstrumentation({ ...definition, version: '1.0.0' });
+      core.enableInstrumentation({ ...definition, version: '2.0.0' });
+      say(core.enabledInstrumentations().length);
+    `);
+    expect(out).toEqual(['2']);
   });
 
   it('disable restores the original functions', () => {

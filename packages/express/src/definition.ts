@@ -7,7 +7,7 @@
 import type { InstrumentationDefinition, ModulePatch } from '@tracewire/core';
 import type * as PatchModule from './patch';
 import type * as WrapModule from './wrap';
-import { SCOPE } from './version';
+import { SCOPE, VERSION } from './version';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 let patchModule: typeof PatchModule | undefined;
@@ -49,6 +49,7 @@ export const modulePatches: ModulePatch[] = [
 /** For core's hook (the preload): Express 4's lib/router and Express 5's router@2. */
 export const expressInstrumentation: InstrumentationDefinition = {
   name: SCOPE,
+  version: VERSION,
   modules: modulePatches,
   // Prototypes reached through apps (instrument(), the middleware's fallback) are restored too.
   disable: () => wraps().unwrapAll(),

@@ -8,7 +8,7 @@ import * as diagnosticsChannel from 'diagnostics_channel';
 import type { InstrumentationDefinition } from '@tracewire/core';
 import type * as FetchModule from './fetch';
 import type * as PatchModule from './patch';
-import { SCOPE } from './version';
+import { SCOPE, VERSION } from './version';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 let patchModule: typeof PatchModule | undefined;
@@ -43,6 +43,7 @@ function disableFetch(): void {
 
 export const httpInstrumentation: InstrumentationDefinition = {
   name: SCOPE,
+  version: VERSION,
   modules: [
     { module: 'http', patch: (exports) => patches().patchHttp(exports), unpatch: (exports) => patches().unpatchHttp(exports) },
     { module: 'https', patch: (exports) => patches().patchHttps(exports), unpatch: (exports) => patches().unpatchHttps(exports) },

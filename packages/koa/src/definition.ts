@@ -6,7 +6,7 @@
 // first loads Koa.
 import type { InstrumentationDefinition } from '@tracewire/core';
 import type * as PatchModule from './patch';
-import { SCOPE } from './version';
+import { SCOPE, VERSION } from './version';
 
 let patchModule: typeof PatchModule | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -15,6 +15,7 @@ const patches = (): typeof PatchModule => (patchModule ??= require('./patch') as
 /** For core's hook machinery and the preload: every Koa 2 or 3 app gets the tracing middleware first. */
 export const koaInstrumentation: InstrumentationDefinition = {
   name: SCOPE,
+  version: VERSION,
   modules: [
     {
       module: 'koa',

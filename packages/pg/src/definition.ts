@@ -6,7 +6,7 @@
 // an app first loads pg or pg-pool.
 import type { InstrumentationDefinition } from '@tracewire/core';
 import type * as InstrumentationModule from './instrumentation';
-import { SCOPE } from './version';
+import { SCOPE, VERSION } from './version';
 
 let patchModule: typeof InstrumentationModule | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -14,6 +14,7 @@ const patches = (): typeof InstrumentationModule => (patchModule ??= require('./
 
 export const pgInstrumentation: InstrumentationDefinition = {
   name: SCOPE,
+  version: VERSION,
   modules: [
     {
       module: 'pg',

@@ -9,7 +9,7 @@
 import type { InstrumentationDefinition } from '@tracewire/core';
 import type * as QueryModule from './query';
 import type * as TypesPatchModule from './types-patch';
-import { SCOPE } from './version';
+import { SCOPE, VERSION } from './version';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 let queryModule: typeof QueryModule | undefined;
@@ -25,6 +25,7 @@ interface QueryExports {
 
 export const postgresInstrumentation: InstrumentationDefinition = {
   name: SCOPE,
+  version: VERSION,
   modules: [
     {
       module: 'postgres',
