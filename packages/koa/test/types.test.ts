@@ -2,7 +2,16 @@
 // compiles, with and without a context type. ts-jest only transpiles (isolatedModules):
 // `npx tsc -p packages/koa/test` checks it; at run time it shows the calls work.
 import Koa from 'koa';
-import { instrument, tracing } from '../src';
+import { disableInstrumentation } from '@tracewire/core';
+import { httpInstrumentation } from '@tracewire/http';
+import { instrument, koaInstrumentation, tracing } from '../src';
+
+// tracing() turns on the http instrumentation, which patches node:http — one module shared by
+// every test file of this Jest worker: restore it, or later files call into this torn-down one.
+afterAll(() => {
+  disableInstrumentation(koaInstrumentation);
+  disableInstrumentation(httpInstrumentation);
+});
 
 test('tracing() and instrument() fit Koa apps, hooks see the context type asked for', () => {
   const app = new Koa<{ user?: string }>();
