@@ -2,7 +2,7 @@
 // the same preload as `-r`. ES modules that import express, koa or pg load
 // those CommonJS packages through Module.prototype.load, where core's hook
 // patches them; builtins (node:http, node:https) imported from ESM never pass
-// through require(), so dist/index.js patches them at once when the entry is
+// through require(), so the preload (dist/preload.js, bundled from src/index.ts) patches them at once when the entry is
 // ESM, and lazily (on first require) when it is CommonJS — NODE_OPTIONS puts
 // this file in front of every node process, and a CommonJS one should not pay
 // for loading http. One module.register resolve hook, only for an ESM entry
@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { sdk, esmEntry } = require('./dist/index.js');
+const { sdk, esmEntry } = require('./dist/preload.js');
 if (sdk.enabled && esmEntry()) {
   try {
     require('@tracewire/postgres/dist/esm.js').registerEsmRedirect();

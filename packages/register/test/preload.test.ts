@@ -218,25 +218,26 @@ describe('configuration', () => {
     expect(JSON.parse(result.stdout)).toEqual([]);
   });
 
-  it('loads only the instrumentations’ definitions at start: patch code, unused exporters and propagators wait for their first use', async () => {
+  it('loads only the preload bundle, core’s bundle and shimmer at start: patch code, exporters and propagators wait for their first use', async () => {
     const list = "console.log(JSON.stringify(Object.keys(require.cache)))";
     const loaded = (stdout: string): string[] =>
-      (JSON.parse(stdout) as string[]).map((file) => path.relative(path.join(ROOT, 'packages'), fs.realpathSync(file)).split(path.sep).join('/'));
+      (JSON.parse(stdout) as string[]).map((file) => path.relative(ROOT, fs.realpathSync(file)).split(path.sep).join('/'));
     const idle = await runNode(['-e', list], baseEnv());
     expect(idle.stderr).toBe('');
-    const files = loaded(idle.stdout);
-    for (const pkg of ['http', 'express', 'koa', 'pg']) {
-      expect(files.filter((f) => f.startsWith(`${pkg}/dist/`)).sort()).toEqual([`${pkg}/dist/definition.js`, `${pkg}/dist/version.js`]);
-    }
-    for (const lazy of ['export/console.js', 'export/zipkin.js', 'testing.js', 'propagation/index.js', 'propagation/tracecontext.js', 'propagation/b3.js', 'propagation/jaeger.js']) {
-      expect(files).not.toContain(`core/dist/${lazy}`);
-    }
-    // Everything the preload loads, package.json files and shimmer included: a guard against creeping back to ~85.
-    expect(files.length).toBeLessThanOrEqual(45);
+    // Three files, where the unbundled preload loaded ~40 (each a resolution, a read and a compile).
+    expect(loaded(idle.stdout).sort()).toEqual([
+      'node_modules/shimmer/index.js',
+      'packages/core/dist/core.js',
+      'packages/register/dist/preload.js',
+    ]);
 
-    // The app's first require of express brings its patch code (and the router is patched).
+    // The app's first require of express brings express's patch code from its own package (and the router is patched).
     const used = await runNode(['-e', `require('express'); ${list}`], baseEnv());
-    expect(loaded(used.stdout)).toContain('express/dist/patch.js');
+    const files = loaded(used.stdout);
+    expect(files).toContain('packages/express/dist/patch.js');
+    for (const pkg of ['koa', 'pg', 'postgres']) expect(files.filter((f) => f.startsWith(`packages/${pkg}/`))).toEqual([]);
+    // Core is never loaded twice (its bundle and its tsc files would be two tracers).
+    expect(files.filter((f) => f.startsWith('packages/core/'))).toEqual(['packages/core/dist/core.js']);
   });
 
   it('warns clearly about a bad setting and keeps running', async () => {
