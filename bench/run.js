@@ -9,7 +9,7 @@ const path = require('node:path');
 const { parseOptions } = require('./lib/options');
 const { pinning, pinSelf, ANY_CPU } = require('./lib/cpus');
 const { startSinks } = require('./lib/sinks');
-const { VARIANTS } = require('./lib/variants');
+const { VARIANTS: ALL_VARIANTS } = require('./lib/variants');
 const { SCENARIOS } = require('./lib/scenarios');
 const { benchScenario } = require('./lib/throughput');
 const { checkSpans } = require('./lib/spans-check');
@@ -55,13 +55,14 @@ async function main() {
     process.exitCode = 2;
     return;
   }
+  const VARIANTS = ALL_VARIANTS.filter((v) => settings.variants.has(v.name));
   const started = Date.now();
   pinSelf();
   log(`tracewire bench (${settings.mode}): ${pinning.pinned ? `pinned, ${pinning.reason}` : `NOT pinned: ${pinning.reason}`}`);
   const results = {
     date: new Date().toISOString(),
     mode: settings.mode,
-    settings: { ...settings, parts: [...settings.parts] },
+    settings: { ...settings, parts: [...settings.parts], variants: [...settings.variants] },
     machine: machine(),
     versions: Object.fromEntries(
       ['@tracewire/register', 'express', 'koa', '@koa/router', 'pg', 'axios', 'autocannon', '@opentelemetry/sdk-trace-node', '@opentelemetry/auto-instrumentations-node', 'dd-trace'].map((n) => [n, versionOf(n)]),

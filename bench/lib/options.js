@@ -2,8 +2,10 @@
 // Command line → settings. `--quick` is the developer's run (under three
 // minutes on a 2-core machine); the default is the full run.
 const USAGE = `usage: npm run bench -- [--quick] [--no-install] [--only=express,koa,checkout,startup,micro,install,spans]
-                        [--rounds=N] [--seconds=N] [--connections=N]`;
+                        [--rounds=N] [--seconds=N] [--connections=N] [--variants=tracewire,otel-lean,otel-auto,dd-trace]
+(--variants narrows the instrumented variants; the uninstrumented app always runs, every ratio needs it)`;
 
+const INSTRUMENTED = ['tracewire', 'otel-lean', 'otel-auto', 'dd-trace'];
 const PARTS = ['express', 'koa', 'checkout', 'startup', 'micro', 'install', 'spans'];
 
 const PRESETS = {
@@ -42,7 +44,7 @@ function parseOptions(argv) {
     if (!m) throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
     flags.set(m[1], m[2] === undefined ? true : m[2]);
   }
-  const known = ['quick', 'no-install', 'only', 'rounds', 'seconds', 'connections', 'help'];
+  const known = ['quick', 'no-install', 'only', 'rounds', 'seconds', 'connections', 'variants', 'help'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
   if (flags.has('help')) {
     console.log(USAGE);
@@ -68,6 +70,13 @@ function parseOptions(argv) {
   }
   if (flags.has('no-install')) parts = parts.filter((p) => p !== 'install');
   settings.parts = new Set(parts);
+  let variants = INSTRUMENTED;
+  if (flags.has('variants')) {
+    variants = String(flags.get('variants')).split(',').map((s) => s.trim()).filter(Boolean);
+    for (const v of variants) if (!INSTRUMENTED.includes(v)) throw new Error(`--variants: unknown variant "${v}" (known: ${INSTRUMENTED.join(', ')})`);
+    if (variants.length === 0) throw new Error('--variants: name at least one variant');
+  }
+  settings.variants = new Set(['uninstrumented', ...variants]);
   return settings;
 }
 
