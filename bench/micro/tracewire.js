@@ -4,6 +4,10 @@
 const core = require('@tracewire/core');
 
 let exported = 0;
+// url.path differs from span to span, as in real traffic (made beforehand: no string building in the loop);
+// method and status code repeat, as they do.
+const PATHS = Array.from({ length: 1024 }, (_, i) => `/users/${i}`);
+let next = 0;
 let tracer;
 let sdk;
 
@@ -46,7 +50,7 @@ module.exports = {
   span() {
     const span = tracer.startSpan('GET /users/:id');
     span.setAttribute('http.request.method', 'GET');
-    span.setAttribute('url.path', '/users/42');
+    span.setAttribute('url.path', PATHS[next++ & 1023]);
     span.setAttribute('http.response.status_code', 200);
     span.end();
   },
