@@ -461,7 +461,8 @@ export class RecordingSpan implements Span, ReadableSpan {
     const own: Link = { context: link.context };
     if (link.attributes) {
       own.attributes = {};
-      copyAttributes(own.attributes, link.attributes, limits.attributePerLinkCountLimit, limits.attributeValueLengthLimit);
+      const dropped = copyAttributes(own.attributes, link.attributes, limits.attributePerLinkCountLimit, limits.attributeValueLengthLimit);
+      if (dropped > 0) own.droppedAttributesCount = dropped;
     }
     if (extras.links === NO_LINKS) extras.links = [own];
     else (extras.links as Link[]).push(own);

@@ -55,6 +55,8 @@ export interface SpanStatus {
 export interface Link {
   context: SpanContext;
   attributes?: Attributes;
+  /** Attributes the link had beyond OTEL_LINK_ATTRIBUTE_COUNT_LIMIT (set by the span; exported when > 0). */
+  droppedAttributesCount?: number;
 }
 
 export interface TimedEvent {

@@ -61,7 +61,7 @@ const child = testSpan({
   ],
   droppedEventsCount: 4,
   links: [
-    { context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '53995c3f42cd8ad8', traceFlags: 1, traceState: 'rojo=00f067aa0ba902b7', isRemote: true }, attributes: { 'link.kind': 'batch' } },
+    { context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '53995c3f42cd8ad8', traceFlags: 1, traceState: 'rojo=00f067aa0ba902b7', isRemote: true }, attributes: { 'link.kind': 'batch' }, droppedAttributesCount: 2 },
     { context: { traceId: '5bf92f3577b34da6a3ce929d0e0e4736', spanId: '63995c3f42cd8ad8', traceFlags: 0 } },
   ],
   droppedLinksCount: 5,
@@ -186,8 +186,8 @@ describe('OTLP/protobuf encoding', () => {
       { name: 'no-attributes', timeUnixNano: toEpochNanosString(1002.75), attributes: {}, droppedAttributesCount: 0 },
     ]);
     expect(got.links).toEqual([
-      { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '53995c3f42cd8ad8', traceState: 'rojo=00f067aa0ba902b7', flags: 0x301, attributes: { 'link.kind': 'batch' } },
-      { traceId: '5bf92f3577b34da6a3ce929d0e0e4736', spanId: '63995c3f42cd8ad8', traceState: '', flags: 0x100, attributes: {} },
+      { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '53995c3f42cd8ad8', traceState: 'rojo=00f067aa0ba902b7', flags: 0x301, attributes: { 'link.kind': 'batch' }, droppedAttributesCount: 2 },
+      { traceId: '5bf92f3577b34da6a3ce929d0e0e4736', spanId: '63995c3f42cd8ad8', traceState: '', flags: 0x100, attributes: {}, droppedAttributesCount: 0 },
     ]);
     expect(got).toMatchObject({ droppedAttributesCount: 3, droppedEventsCount: 4, droppedLinksCount: 5 });
     expect(got.status).toEqual({ code: 2, message: 'connection reset — ünïcödé' });
@@ -263,8 +263,10 @@ describe('OTLP/JSON encoding', () => {
       spanId: '53995c3f42cd8ad8',
       traceState: 'rojo=00f067aa0ba902b7',
       attributes: [{ key: 'link.kind', value: { stringValue: 'batch' } }],
+      droppedAttributesCount: 2,
       flags: 0x301,
     });
+    expect(s.links[1]).not.toHaveProperty('droppedAttributesCount');
     const value = (key: string): unknown => s.attributes.find((kv: { key: string }) => kv.key === key)?.value;
     expect(value('int.large')).toEqual({ intValue: String(2 ** 40 + 3) });
     expect(value('int.negative')).toEqual({ intValue: '-7' });

@@ -225,6 +225,24 @@ describe('span', () => {
     expect(done.droppedEventsCount).toBe(1);
   });
 
+  it('bounds the attributes of events and links, and counts what each dropped', async () => {
+    await sdk.shutdown();
+    sdk = start({
+      exporter,
+      processor: 'simple',
+      flushOnExit: false,
+      env: { OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '1', OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: '2' },
+    });
+    const context = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '53995c3f42cd8ad8', traceFlags: 1 };
+    const span = trace.startSpan('bounded-extras', { links: [{ context, attributes: { a: 1, b: 2, c: 3, d: 4 } }] });
+    span.addLink({ context, attributes: { a: 1 } });
+    span.addEvent('e', { x: 1, y: 2 });
+    span.end();
+    const done = byName('bounded-extras');
+    expect(done.links.map((l) => [l.attributes, l.droppedAttributesCount])).toEqual([[{ a: 1, b: 2 }, 2], [{ a: 1 }, undefined]]);
+    expect(done.events.map((e) => [e.attributes, e.droppedAttributesCount])).toEqual([[{ x: 1 }, 1]]);
+  });
+
   it('takes explicit start/end times in epoch milliseconds and converts to exact nanoseconds', () => {
     const t0 = Date.now() - 1000;
     const span = trace.startSpan('timed', { startTime: t0 });

@@ -61,6 +61,7 @@ function link(l: Link): object {
     spanId: l.context.spanId,
     traceState: l.context.traceState || undefined,
     attributes: keyValues(l.attributes),
+    droppedAttributesCount: positive(l.droppedAttributesCount ?? 0),
     flags: otlpFlags(l.context.traceFlags, l.context.isRemote),
   };
 }

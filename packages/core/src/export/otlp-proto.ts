@@ -57,6 +57,7 @@ const LINK_TRACE_ID = tag(1, LEN);
 const LINK_SPAN_ID = tag(2, LEN);
 const LINK_TRACE_STATE = tag(3, LEN);
 const LINK_ATTRIBUTES = tag(4, LEN);
+const LINK_DROPPED_ATTRIBUTES = tag(5, 0);
 const LINK_FLAGS = tag(6, 5);
 
 const STATUS_MESSAGE = tag(2, LEN);
@@ -662,6 +663,8 @@ class ProtoWriter {
       this.idField(LINK_SPAN_ID, link.context.spanId);
       if (link.context.traceState) this.stringField(LINK_TRACE_STATE, link.context.traceState);
       if (link.attributes) this.attributes(LINK_ATTRIBUTES, link.attributes);
+      const droppedAttributes = link.droppedAttributesCount;
+      if (droppedAttributes !== undefined && droppedAttributes > 0) this.uint32Field(LINK_DROPPED_ATTRIBUTES, droppedAttributes);
       this.ensure(5);
       this.buf[this.pos++] = LINK_FLAGS;
       this.fixed32(otlpFlags(link.context.traceFlags, link.context.isRemote));

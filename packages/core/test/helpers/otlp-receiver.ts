@@ -121,6 +121,7 @@ export interface ReceivedLink {
   traceState: string;
   flags: number;
   attributes: Record<string, FlatValue>;
+  droppedAttributesCount: number;
 }
 
 export interface ReceivedSpan {
@@ -247,6 +248,7 @@ export function flattenRequest(request: PbExportTraceServiceRequest): ReceivedSp
             traceState: l.traceState ?? '',
             flags: l.flags ?? 0,
             attributes: flatAttributes(l.attributes),
+            droppedAttributesCount: l.droppedAttributesCount ?? 0,
           })),
           droppedLinksCount: s.droppedLinksCount ?? 0,
           status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' },
