@@ -82,3 +82,29 @@ export function configFromEnv(env: Env = process.env): Config {
     warnings,
   };
 }
+
+/**
+ * The members of a `key=value,key2=value2` variable (OTEL_RESOURCE_ATTRIBUTES,
+ * OTEL_EXPORTER_OTLP_HEADERS): keys and values trimmed, still percent-encoded.
+ * Empty members are ignored; one without a key is reported in `warnings`.
+ */
+export function keyValueMembers(raw: string, variable: string, warnings: string[]): Array<[key: string, value: string]> {
+  const members: Array<[string, string]> = [];
+  for (const member of raw.split(',')) {
+    if (member.trim() === '') continue;
+    const eq = member.indexOf('=');
+    const key = eq > 0 ? member.slice(0, eq).trim() : '';
+    if (key) members.push([key, member.slice(eq + 1).trim()]);
+    else warnings.push(`${variable} member ${JSON.stringify(member.trim())} is not key=value; skipped.`);
+  }
+  return members;
+}
+
+/** decodeURIComponent, or undefined for text that is not valid percent-encoding. */
+export function percentDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}

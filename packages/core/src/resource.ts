@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Env } from './config';
+import { type Env, keyValueMembers, percentDecode } from './config';
 import type { Attributes, Resource } from './types';
 import { VERSION } from './version';
 
@@ -12,19 +12,10 @@ import { VERSION } from './version';
 export function parseResourceAttributes(raw: string | undefined, warnings: string[]): Attributes {
   const out: Attributes = {};
   if (!raw) return out;
-  for (const member of raw.split(',')) {
-    if (member.trim() === '') continue;
-    const eq = member.indexOf('=');
-    const key = eq > 0 ? member.slice(0, eq).trim() : '';
-    if (!key) {
-      warnings.push(`OTEL_RESOURCE_ATTRIBUTES member ${JSON.stringify(member)} is not key=value; skipped.`);
-      continue;
-    }
-    try {
-      out[key] = decodeURIComponent(member.slice(eq + 1).trim());
-    } catch {
-      warnings.push(`OTEL_RESOURCE_ATTRIBUTES value for ${key} is not valid percent-encoding; skipped.`);
-    }
+  for (const [key, encoded] of keyValueMembers(raw, 'OTEL_RESOURCE_ATTRIBUTES', warnings)) {
+    const value = percentDecode(encoded);
+    if (value !== undefined) out[key] = value;
+    else warnings.push(`OTEL_RESOURCE_ATTRIBUTES value for ${key} is not valid percent-encoding; skipped.`);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // OTLP over HTTP (protobuf or JSON), configured like the OTel SDK's exporter
 // from the same OTEL_EXPORTER_OTLP_* variables.
-import type { Env } from '../config';
+import { type Env, keyValueMembers, percentDecode } from '../config';
 import { encodeOtlpJson } from './otlp-json';
 import { encodeOtlpProtoReusable, releaseOtlpProto } from './otlp-proto';
 import { Compression, HttpSpanExporter, isHttpUrl, isValidHeader, timeoutFromEnv } from './transport';
@@ -60,26 +60,11 @@ function endpoint(env: Env, warnings: string[]): string {
   return fallback;
 }
 
-function percentDecode(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Parses `k=v,k2=v2` (W3C baggage-like, values percent-encoded) into `into`; bad members are skipped. */
 function parseHeaders(raw: string, variable: string, into: Record<string, string>, warnings: string[]): void {
-  for (const member of raw.split(',')) {
-    if (member.trim() === '') continue;
-    const eq = member.indexOf('=');
-    const key = eq > 0 ? member.slice(0, eq).trim() : '';
-    if (!key) {
-      warnings.push(`${variable} member ${JSON.stringify(member.trim())} is not key=value; skipped.`);
-      continue;
-    }
+  for (const [key, encoded] of keyValueMembers(raw, variable, warnings)) {
     const name = percentDecode(key)?.toLowerCase();
-    const value = percentDecode(member.slice(eq + 1).trim());
+    const value = percentDecode(encoded);
     // Checked here so a bad header is one warning at start-up, not a failure per export.
     if (name !== undefined && value !== undefined && isValidHeader(name, value)) into[name] = value;
     else warnings.push(`${variable} member ${JSON.stringify(key)} is not a valid header (check its percent-encoding and characters); skipped.`);
