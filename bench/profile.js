@@ -10,7 +10,7 @@ const { startSinks } = require('./lib/sinks');
 const { VARIANTS } = require('./lib/variants');
 const { SCENARIOS } = require('./lib/scenarios');
 const { startScenario } = require('./lib/server');
-const { startLoad } = require('./lib/load');
+const { startLoadSession } = require('./lib/load-session');
 const { selfTimes } = require('./lib/cpu-profile');
 
 const OUT = path.join(__dirname, 'results', 'profiles');
@@ -24,9 +24,11 @@ async function main() {
   const dir = path.join(OUT, `${scenario.name}-${variant.name}-${Date.now()}`);
   fs.mkdirSync(dir, { recursive: true });
   const sinks = await startSinks();
-  const load = startLoad({ connections: 20, warmupSeconds: 2, measureSeconds: Number(seconds) });
+  const load = startLoadSession({ connections: 20 });
   const server = await startScenario(variant, scenario, sinks, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
-  const result = await load.run(server.url, async () => {});
+  await load.run(server.url, 2);
+  const result = await load.run(server.url, Number(seconds));
+  await load.close();
   await server.exit();
   await sinks.close();
   console.log(`${scenario.title}, ${variant.label}: ${result.rps.toFixed(0)} req/s under the profiler`);

@@ -10,6 +10,7 @@ const { parseOptions } = require('./lib/options');
 const { pinning, pinSelf, ANY_CPU } = require('./lib/cpus');
 const { startSinks } = require('./lib/sinks');
 const { VARIANTS: ALL_VARIANTS } = require('./lib/variants');
+const { slicing } = require('./lib/throughput');
 const { SCENARIOS } = require('./lib/scenarios');
 const { benchScenario } = require('./lib/throughput');
 const { checkSpans } = require('./lib/spans-check');
@@ -115,7 +116,7 @@ async function main() {
       });
     }
     for (const scenario of runnable.filter((s) => loaded.includes(s))) {
-      log(`${scenario.title}: ${settings.rounds} rounds × (${settings.warmupSeconds} s warm-up + ${settings.measureSeconds} s), ${settings.connections} connections…`);
+      log(`${scenario.title}: ${settings.rounds} rounds × (${settings.warmupSeconds} s warm-up + ${settings.measureSeconds} s in ${slicing(settings).slices} slices) per variant, ${settings.connections} connections…`);
       await timedPhase(scenario.name, async () => {
         results.scenarios[scenario.name] = await benchScenario(scenario, VARIANTS, sinks, settings, log);
       });
@@ -136,7 +137,8 @@ async function main() {
   fs.writeFileSync(RESULTS.replace(/\.json$/, `-${results.mode}.json`), json);
   const m = results.machine;
   console.log(`\ntracewire bench — ${results.mode}, ${results.date}, node ${m.node}, ${m.cpus} × ${m.cpuModel}, ${pinning.pinned ? pinning.reason : `not pinned (${pinning.reason})`}`);
-  console.log(`HTTP: ${settings.rounds} rounds × (${settings.warmupSeconds} s warm-up + ${settings.measureSeconds} s measured), ${settings.connections} connections, fresh server per run, variants rotated per round\n`);
+  const { slices, seconds } = slicing(settings);
+  console.log(`HTTP: ${settings.rounds} rounds; per round fresh servers for every variant, ${settings.warmupSeconds} s warm-up each, then ${slices} × ${+seconds.toFixed(2)} s slices per variant, interleaved (order rotated per slice and round); ${settings.connections} connections\n`);
   console.log(table);
   console.log(`\n${results.durationSeconds.toFixed(0)} s; raw rounds and medians in ${path.relative(process.cwd(), RESULTS)}`);
 }

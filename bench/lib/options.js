@@ -16,6 +16,8 @@ const PRESETS = {
     // after 2 s 220, after 4 s 200.
     warmupSeconds: 1.5,
     measureSeconds: 1,
+    // Measured time is cut into slices, interleaved across the variants (throughput.js).
+    sliceSeconds: 0.5,
     connections: 20,
     startupReps: 2,
     micro: { reps: 1, spans: 100_000, heapSpans: 20_000 },
@@ -28,6 +30,7 @@ const PRESETS = {
     rounds: 5,
     warmupSeconds: 5,
     measureSeconds: 10,
+    sliceSeconds: 1,
     connections: 20,
     startupReps: 10,
     micro: { reps: 3, spans: 300_000, heapSpans: 50_000 },

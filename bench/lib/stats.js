@@ -26,4 +26,4 @@ function pairedRatios(a, b) {
   return out;
 }
 
-module.exports = { summary, pairedRatios };
+module.exports = { summary, pairedRatios, median };
