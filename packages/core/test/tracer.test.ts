@@ -33,6 +33,12 @@ afterEach(async () => {
   await sdk.shutdown();
 });
 
+/** Starts the SDK again with `env` (and `sampler`), exporting to the same in-memory exporter. */
+const restart = async (env: Record<string, string>, sampler?: Sampler): Promise<void> => {
+  await sdk.shutdown();
+  sdk = start({ exporter, processor: 'simple', flushOnExit: false, env, sampler });
+};
+
 const byName = (name: string): ReadableSpan => {
   const span = exporter.spans.find((s) => s.name === name);
   if (!span) throw new Error(`no span named ${name}: ${exporter.spans.map((s) => s.name).join(', ')}`);
@@ -207,13 +213,7 @@ describe('span', () => {
   });
 
   it('bounds attributes, value length and events', async () => {
-    await sdk.shutdown();
-    sdk = start({
-      exporter,
-      processor: 'simple',
-      flushOnExit: false,
-      env: { OTEL_ATTRIBUTE_COUNT_LIMIT: '2', OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '5', OTEL_SPAN_EVENT_COUNT_LIMIT: '1' },
-    });
+    await restart({ OTEL_ATTRIBUTE_COUNT_LIMIT: '2', OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '5', OTEL_SPAN_EVENT_COUNT_LIMIT: '1' });
     const span = trace.startSpan('bounded');
     span.setAttribute('a', 'abcdefgh').setAttribute('b', ['123456', 'x']).setAttribute('c', 1).setAttribute('a', 'again');
     span.addEvent('one').addEvent('two');
@@ -226,13 +226,7 @@ describe('span', () => {
   });
 
   it('bounds the attributes of events and links, and counts what each dropped', async () => {
-    await sdk.shutdown();
-    sdk = start({
-      exporter,
-      processor: 'simple',
-      flushOnExit: false,
-      env: { OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '1', OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: '2' },
-    });
+    await restart({ OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '1', OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: '2' });
     const context = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '53995c3f42cd8ad8', traceFlags: 1 };
     const span = trace.startSpan('bounded-extras', { links: [{ context, attributes: { a: 1, b: 2, c: 3, d: 4 } }] });
     span.addLink({ context, attributes: { a: 1 } });
@@ -325,11 +319,6 @@ describe('start()', () => {
 });
 
 describe('span storage (ids as words, split times, inline attributes)', () => {
-  const restart = async (env: Record<string, string>, sampler?: Sampler): Promise<void> => {
-    await sdk.shutdown();
-    sdk = start({ exporter, processor: 'simple', flushOnExit: false, env, sampler });
-  };
-
   it('attributes: three inline, the rest in order after them; a key set again keeps its place', () => {
     const span = trace.startSpan('many');
     for (let i = 0; i < 10; i++) span.setAttribute(`k${i}`, i);
