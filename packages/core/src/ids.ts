@@ -49,7 +49,8 @@ export function takeWords(count: number): number {
 }
 
 const HEX_CHARS = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
-const HEX_VALUE = new Int32Array(128);
+/** A hex char's value by char code (below 128; other chars read as 0). Shared with the protobuf encoder. */
+export const HEX_VALUE = new Int32Array(128);
 for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
 for (let i = 0; i < 6; i++) {
   HEX_VALUE[97 + i] = 10 + i;

@@ -116,15 +116,6 @@ function copyAttributes(target: Attributes, source: Attributes, countLimit: numb
   return dropped;
 }
 
-function truncateString(value: string): string {
-  return value.slice(0, state.limits.attributeValueLengthLimit);
-}
-
-/** A valid array attribute value (long strings in it truncated), or undefined. */
-function arrayValue(value: unknown): AttributeValue | undefined {
-  return isValidArray(value) ? truncateArray(value, state.limits.attributeValueLengthLimit) : undefined;
-}
-
 /** Attribute pairs kept in the span's own fields before the overflow array is used. */
 const INLINE_PAIRS = 3;
 /** Pairs the overflow array starts with room for; it doubles when full. */
@@ -383,17 +374,15 @@ export class RecordingSpan implements Span, ReadableSpan {
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
     if (this._endNs >= 0 || typeof key !== 'string' || key.length === 0) return this;
-    let stored = value;
-    if (typeof value === 'string') {
-      if (value.length > state.limits.attributeValueLengthLimit) stored = truncateString(value);
-    } else if (typeof value !== 'number' && typeof value !== 'boolean' && (stored = arrayValue(value)) === undefined) return this;
+    const stored = attributeValue(value, state.limits.attributeValueLengthLimit);
+    if (stored === undefined) return this;
     // The inline pairs fill in order, so a free one means the key is nowhere
     // after it. (With a count limit under three, all of it is out of line.)
     if (state.limits.attributeCountLimit >= INLINE_PAIRS) {
       const k0 = this._k0;
       if (k0 === undefined || k0 === key) {
         this._k0 = key;
-        this._v0 = stored as AttributeValue;
+        this._v0 = stored;
         return this;
       }
       const k1 = this._k1;
@@ -409,7 +398,7 @@ export class RecordingSpan implements Span, ReadableSpan {
         return this;
       }
     }
-    setAttributeSlow(this, key, stored as AttributeValue);
+    setAttributeSlow(this, key, stored);
     return this;
   }
 

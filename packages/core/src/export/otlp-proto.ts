@@ -11,6 +11,7 @@
 // made to encode them; other ReadableSpans go through their public fields.
 // The resource and each scope are encoded once and copied into every batch.
 import { ORIGIN_NANOS, ORIGIN_SECONDS, toEpoch } from '../clock';
+import { HEX_VALUE } from '../ids';
 import { RecordingSpan } from '../span';
 import type { Attributes, AttributeValue, InstrumentationScope, ReadableSpan, Resource } from '../types';
 
@@ -113,12 +114,6 @@ export function groupByScope(spans: readonly ReadableSpan[]): ScopeGroup[] {
   return [...byKey.values()];
 }
 
-const HEX_VALUE = new Uint8Array(128);
-for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
-for (let i = 0; i < 6; i++) {
-  HEX_VALUE[97 + i] = 10 + i;
-  HEX_VALUE[65 + i] = 10 + i;
-}
 
 // Below this length a JS loop beats the native UTF-8 writer's call overhead.
 const SHORT_STRING = 42; // 42 UTF-16 units encode to at most 126 bytes: a one-byte length
