@@ -22,15 +22,14 @@ import {
 import { config, OutgoingRequest } from './config';
 import {
   active,
-  applyIn,
   callHook,
   CLIENT_RECORD,
   ClientRecord,
   Emit,
+  emitIn,
   fail,
   failSpan,
   failSpanWith,
-  hasListeners,
   OWNER,
   shared,
   tracer,
@@ -408,7 +407,7 @@ export function wrapClientRequestEmit(original: Emit): Emit {
       }
     }
     try {
-      return hasListeners(this, event) ? (applyIn(rec.ctx, original, this, arguments) as boolean) : Reflect.apply(original, this, arguments);
+      return emitIn(rec.ctx, original, this, arguments);
     } finally {
       if (mine && !rec.ended) {
         try {
@@ -424,12 +423,9 @@ export function wrapClientRequestEmit(original: Emit): Emit {
 /** Emit of a client response (IncomingMessage carrying a client record): same context rule, end on end/error/close. */
 export function emitClientResponse(rec: ClientRecord, original: Emit, res: IncomingMessage, args: IArguments): boolean {
   const event = args[0] as string | symbol;
-  const listened = hasListeners(res, event);
-  if (rec.ended || rec.owner !== OWNER || (event !== 'end' && event !== 'error' && event !== 'close')) {
-    return listened ? (applyIn(rec.ctx, original, res, args) as boolean) : Reflect.apply(original, res, args);
-  }
+  if (rec.ended || rec.owner !== OWNER || (event !== 'end' && event !== 'error' && event !== 'close')) return emitIn(rec.ctx, original, res, args);
   try {
-    return listened ? (applyIn(rec.ctx, original, res, args) as boolean) : Reflect.apply(original, res, args);
+    return emitIn(rec.ctx, original, res, args);
   } finally {
     if (!rec.ended) {
       try {

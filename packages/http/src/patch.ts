@@ -9,7 +9,7 @@ import type * as https from 'https';
 import { syncBuiltinESMExports } from 'module';
 import { clientRecordOf, emitClientResponse, wrapClientRequestEmit, wrapRequest } from './client';
 import { serverRecordOf, wrapResponseEmit, wrapServerEmit } from './server';
-import { active, applyIn, Emit, hasListeners } from './shared';
+import { active, Emit, emitIn, hasListeners } from './shared';
 import { unwrap, wrap } from './wrap';
 
 
@@ -19,10 +19,7 @@ function wrapIncomingEmit(original: Emit): Emit {
   return function emit(this: httpTypes.IncomingMessage, event: string | symbol): boolean {
     if (!active.prototypes || (!hasListeners(this, event) && event !== 'end' && event !== 'close')) return Reflect.apply(original, this, arguments);
     const server = serverRecordOf(this);
-    if (server !== undefined) {
-      if (!hasListeners(this, event)) return Reflect.apply(original, this, arguments);
-      return applyIn(server.ctx, original, this, arguments) as boolean;
-    }
+    if (server !== undefined) return emitIn(server.ctx, original, this, arguments);
     const client = clientRecordOf(this);
     if (client !== undefined) return emitClientResponse(client, original, this, arguments);
     return Reflect.apply(original, this, arguments);

@@ -120,6 +120,12 @@ export function hasListeners(emitter: object, event: string | symbol): boolean {
   return typeof events !== 'object' || events === null || (events as Record<string | symbol, unknown>)[event] !== undefined;
 }
 
+/** An emit through `original`: in `ctx` when someone listens to the event; with no listener the
+ *  context cannot matter, so none is entered. */
+export function emitIn(ctx: Context, original: Emit, emitter: object, args: ArrayLike<unknown>): boolean {
+  return (hasListeners(emitter, args[0] as string | symbol) ? applyIn(ctx, original, emitter, args) : Reflect.apply(original, emitter, args)) as boolean;
+}
+
 /** Calls `original` with `self`/`args` in `ctx`, entering it only when it is not already active. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export function applyIn(ctx: Context, original: Function, self: unknown, args: ArrayLike<unknown>): unknown {
