@@ -218,7 +218,7 @@ describe('configuration', () => {
     expect(JSON.parse(result.stdout)).toEqual([]);
   });
 
-  it('loads only the preload bundle, core’s bundle and shimmer at start: patch code, exporters and propagators wait for their first use', async () => {
+  it('loads only the preload bundle, core’s bundle and shimmer at start; an instrumentation’s patch code loads with the module it patches', async () => {
     const list = "console.log(JSON.stringify(Object.keys(require.cache)))";
     const loaded = (stdout: string): string[] =>
       (JSON.parse(stdout) as string[]).map((file) => path.relative(ROOT, fs.realpathSync(file)).split(path.sep).join('/'));
@@ -231,7 +231,7 @@ describe('configuration', () => {
       'packages/register/dist/preload.js',
     ]);
 
-    // The app's first require of express brings express's patch code from its own package (and the router is patched).
+    // The app's first require of express brings express's patch code from its own package, and nothing of the others.
     const used = await runNode(['-e', `require('express'); ${list}`], baseEnv());
     const files = loaded(used.stdout);
     expect(files).toContain('packages/express/dist/patch.js');
