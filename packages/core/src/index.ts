@@ -12,6 +12,7 @@ export type { SpanOptions } from './tracer';
 export {
   activeContext,
   activeSpan,
+  applyInContext,
   bind,
   contextWithBaggage,
   contextWithSpan,

@@ -9,7 +9,7 @@ import type * as https from 'https';
 import { syncBuiltinESMExports } from 'module';
 import { clientRecordOf, emitClientResponse, wrapClientRequestEmit, wrapRequest } from './client';
 import { serverRecordOf, wrapResponseEmit, wrapServerEmit } from './server';
-import { active, Emit, emitIn, hasListeners } from './shared';
+import { active, applyIn, Emit, hasListeners } from './shared';
 import { unwrap, wrap } from './wrap';
 
 
@@ -17,9 +17,13 @@ import { unwrap, wrap } from './wrap';
  *  need one); client responses also drive the client span, which end, close and error end. */
 function wrapIncomingEmit(original: Emit): Emit {
   return function emit(this: httpTypes.IncomingMessage, event: string | symbol): boolean {
-    if (!active.prototypes || (!hasListeners(this, event) && event !== 'end' && event !== 'close')) return Reflect.apply(original, this, arguments);
+    if (!active.prototypes) return Reflect.apply(original, this, arguments);
+    const listened = hasListeners(this, event);
+    // A server request's events need its context only when someone listens; a client response's
+    // end/close also end the client span, listened or not.
+    if (!listened && event !== 'end' && event !== 'close') return Reflect.apply(original, this, arguments);
     const server = serverRecordOf(this);
-    if (server !== undefined) return emitIn(server.ctx, original, this, arguments);
+    if (server !== undefined) return listened ? (applyIn(server.ctx, original, this, arguments) as boolean) : Reflect.apply(original, this, arguments);
     const client = clientRecordOf(this);
     if (client !== undefined) return emitClientResponse(client, original, this, arguments);
     return Reflect.apply(original, this, arguments);

@@ -33,7 +33,6 @@ import {
   applyIn,
   callHook,
   Emit,
-  emitIn,
   fail,
   failSpan,
   failSpanWith,
@@ -290,7 +289,7 @@ export function wrapResponseEmit(original: Emit): Emit {
     if (event !== 'finish' && event !== 'close') return applyIn(rec.ctx, original, this, arguments) as boolean;
     try {
       // Listeners run first so what they add (a logger's attributes) lands on the span.
-      return emitIn(rec.ctx, original, this, arguments);
+      return listened ? (applyIn(rec.ctx, original, this, arguments) as boolean) : Reflect.apply(original, this, arguments);
     } finally {
       if (rec.owner === OWNER && !rec.ended) {
         try {

@@ -2,7 +2,7 @@
 // package in one process share: the marks put on requests live under
 // Symbol.for keys, so whichever copy saw a request first owns its span and the
 // other copy steps aside.
-import { activeContext, Context, currentSdk, getTracer, log, recordError, Span, SpanStatusCode, withContext } from '@tracewire/core';
+import { applyInContext, Context, currentSdk, getTracer, log, recordError, Span, SpanStatusCode } from '@tracewire/core';
 import { errorType } from './attributes';
 import { SCOPE, VERSION } from './version';
 
@@ -105,9 +105,6 @@ export function failSpanWith(span: Span, type: string): void {
 /** An EventEmitter emit as we wrap it; `this` is whatever emitter class it belongs to. */
 export type Emit = (this: never, event: string | symbol, ...args: unknown[]) => boolean;
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-type Apply = (target: Function, self: unknown, args: ArrayLike<unknown>) => unknown;
-
 /**
  * False when emitting `event` on `emitter` runs no listener, so the context it
  * runs in does not matter: EventEmitter's emit then only returns false. 'error'
@@ -126,9 +123,5 @@ export function emitIn(ctx: Context, original: Emit, emitter: object, args: Arra
   return (hasListeners(emitter, args[0] as string | symbol) ? applyIn(ctx, original, emitter, args) : Reflect.apply(original, emitter, args)) as boolean;
 }
 
-/** Calls `original` with `self`/`args` in `ctx`, entering it only when it is not already active. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export function applyIn(ctx: Context, original: Function, self: unknown, args: ArrayLike<unknown>): unknown {
-  if (activeContext() === ctx) return Reflect.apply(original, self, args);
-  return withContext(ctx, Reflect.apply as Apply, original, self, args);
-}
+/** Calls `original` with `self`/`args` in `ctx` (the storage does not switch when `ctx` is already active). */
+export const applyIn = applyInContext;
