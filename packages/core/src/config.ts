@@ -108,3 +108,46 @@ export function percentDecode(text: string): string | undefined {
     return undefined;
   }
 }
+
+const ENABLED_INSTRUMENTATIONS = 'OTEL_NODE_ENABLED_INSTRUMENTATIONS';
+const DISABLED_INSTRUMENTATIONS = 'OTEL_NODE_DISABLED_INSTRUMENTATIONS';
+
+/** An instrumentation's short name: `@tracewire/pg` → `pg` (the OpenTelemetry variables name them without the package scope). */
+function shortName(name: string): string {
+  const lower = name.trim().toLowerCase();
+  return lower.startsWith('@tracewire/') ? lower.slice('@tracewire/'.length) : lower;
+}
+
+/** The names a comma-separated list variable holds; undefined when it is unset or blank. */
+function nameList(raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw.split(',').map(shortName).filter((name) => name.length > 0);
+}
+
+/**
+ * Whether the automatic set-ups (the preload, and the instrumentations a
+ * framework's middleware line turns on) should turn on the instrumentation
+ * `name` (`@tracewire/pg` or `pg`). As the OpenTelemetry auto-instrumentations
+ * read them: OTEL_NODE_ENABLED_INSTRUMENTATIONS, when set, lists the only
+ * ones to turn on; OTEL_NODE_DISABLED_INSTRUMENTATIONS then takes names off
+ * (a name in both is off). Names are case-insensitive, without `@tracewire/`.
+ */
+export function instrumentationWanted(name: string, env: Env = process.env): boolean {
+  const short = shortName(name);
+  const enabled = nameList(env[ENABLED_INSTRUMENTATIONS]);
+  if (enabled !== undefined && !enabled.includes(short)) return false;
+  return nameList(env[DISABLED_INSTRUMENTATIONS])?.includes(short) !== true;
+}
+
+/** One warning per instrumentation variable that names something not in `known` (short or full names). */
+export function instrumentationListWarnings(known: readonly string[], env: Env = process.env): string[] {
+  const knownShort = known.map(shortName);
+  const warnings: string[] = [];
+  for (const variable of [ENABLED_INSTRUMENTATIONS, DISABLED_INSTRUMENTATIONS]) {
+    const unknown = (nameList(env[variable]) ?? []).filter((name) => !knownShort.includes(name));
+    if (unknown.length > 0) {
+      warnings.push(`${variable} names ${unknown.join(', ')}, which tracewire does not have (it has ${knownShort.join(', ')}); ignored.`);
+    }
+  }
+  return warnings;
+}

@@ -25,7 +25,7 @@ export type { Context } from './context';
 export { inject, extract, propagationFields } from './propagation-api';
 export { start, currentSdk } from './sdk';
 export type { Sdk, StartOptions } from './sdk';
-export { configFromEnv } from './config';
+export { configFromEnv, instrumentationListWarnings, instrumentationWanted } from './config';
 export type { Config, Env } from './config';
 export { alwaysOn, alwaysOff, traceIdRatio, parentBased } from './sampler';
 export type { Sampler } from './sampler';

@@ -1,4 +1,4 @@
-import { configFromEnv } from '@tracewire/core';
+import { configFromEnv, instrumentationListWarnings, instrumentationWanted } from '@tracewire/core';
 import { parseResourceAttributes, resourceFromEnv } from '../src/resource';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -84,5 +84,34 @@ describe('resource', () => {
     fs.mkdirSync(inModules, { recursive: true });
     // The walk stops at node_modules, so no package.json above is used.
     expect(resourceFromEnv({}, [], path.join(inModules, 'index.js')).attributes['service.name']).toBe('unknown_service:node');
+  });
+});
+
+describe('OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS', () => {
+  const ALL = ['@tracewire/http', '@tracewire/express', '@tracewire/koa', '@tracewire/pg', '@tracewire/postgres'];
+  const wanted = (env: Record<string, string>): string[] => ALL.filter((name) => instrumentationWanted(name, env));
+
+  it('turns every instrumentation on when neither is set (or both are blank)', () => {
+    expect(wanted({})).toEqual(ALL);
+    expect(wanted({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: ' ', OTEL_NODE_DISABLED_INSTRUMENTATIONS: '' })).toEqual(ALL);
+  });
+
+  it('the enabled list names the only ones on: short names, any case, spaces and empty members ignored', () => {
+    expect(wanted({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: ' HTTP , express,, ' })).toEqual(['@tracewire/http', '@tracewire/express']);
+    expect(wanted({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: '@tracewire/pg' })).toEqual(['@tracewire/pg']);
+  });
+
+  it('the disabled list takes names off, after the enabled list: a name in both is off', () => {
+    expect(wanted({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,postgres' })).toEqual(['@tracewire/http', '@tracewire/express', '@tracewire/koa']);
+    expect(wanted({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,express', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' })).toEqual(['@tracewire/http']);
+    expect(instrumentationWanted('pg', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' })).toBe(false);
+  });
+
+  it('says which names it does not know, per variable, and nothing when all are known', () => {
+    expect(instrumentationListWarnings(ALL, { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,express' })).toEqual([]);
+    expect(instrumentationListWarnings(ALL, { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,fs', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'dns,grpc' })).toEqual([
+      'OTEL_NODE_ENABLED_INSTRUMENTATIONS names fs, which tracewire does not have (it has http, express, koa, pg, postgres); ignored.',
+      'OTEL_NODE_DISABLED_INSTRUMENTATIONS names dns, grpc, which tracewire does not have (it has http, express, koa, pg, postgres); ignored.',
+    ]);
   });
 });

@@ -2,9 +2,10 @@
 // the SDK (start() is idempotent: a preload may have started it already), this
 // package (the request's server span and outgoing calls), the framework's own
 // instrumentation, and pg and postgres.js when @tracewire/pg and
-// @tracewire/postgres are installed. Shared by @tracewire/express and
+// @tracewire/postgres are installed, less those OTEL_NODE_ENABLED_INSTRUMENTATIONS /
+// OTEL_NODE_DISABLED_INSTRUMENTATIONS leave out. Shared by @tracewire/express and
 // @tracewire/koa.
-import { enableInstrumentation, InstrumentationDefinition, log, start } from '@tracewire/core';
+import { enableInstrumentation, InstrumentationDefinition, instrumentationWanted, log, start } from '@tracewire/core';
 import { httpInstrumentation } from './definition';
 
 const turnedOn = new Set<InstrumentationDefinition>();
@@ -35,7 +36,7 @@ export function enableForFramework(framework: InstrumentationDefinition): void {
     if (!start().enabled) return;
     const databases = DATABASES.map(([pkg, name]) => optionalInstrumentation(framework.name, pkg, name));
     for (const definition of [httpInstrumentation, framework, ...databases]) {
-      if (definition !== undefined) enableInstrumentation(definition);
+      if (definition !== undefined && instrumentationWanted(definition.name)) enableInstrumentation(definition);
     }
   } catch (error) {
     log.warn(`${framework.name}: could not turn tracing on (${(error as Error)?.message}); the app runs untraced.`);

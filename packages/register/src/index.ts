@@ -6,7 +6,7 @@
 import * as diagnosticsChannel from 'diagnostics_channel';
 import * as fs from 'fs';
 import * as path from 'path';
-import { enableInstrumentation, InstrumentationDefinition, isPatched, log, start } from '@tracewire/core';
+import { enableInstrumentation, InstrumentationDefinition, instrumentationListWarnings, instrumentationWanted, isPatched, log, start } from '@tracewire/core';
 // Each package's definition file only: its patch code loads when the app loads what it patches.
 import { expressInstrumentation } from '@tracewire/express/dist/definition';
 import { httpInstrumentation } from '@tracewire/http/dist/definition';
@@ -73,10 +73,18 @@ export function esmEntry(): boolean {
 
 export const sdk = start();
 
-/** Turns every instrumentation on; `eagerBuiltins` for ESM apps. Idempotent. */
+let listsChecked = false;
+
+/** Turns every instrumentation on, less those OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS leave out;
+ *  `eagerBuiltins` for ESM apps. Idempotent. */
 export function enableAll(eagerBuiltins: boolean): void {
   if (!sdk.enabled) return;
+  if (!listsChecked) {
+    listsChecked = true;
+    instrumentationListWarnings(instrumentations.map((d) => d.name)).forEach((warning) => log.warn(warning));
+  }
   for (const definition of instrumentations) {
+    if (!instrumentationWanted(definition.name)) continue;
     try {
       enableInstrumentation(definition, { deferBuiltins: !eagerBuiltins });
     } catch (error) {
@@ -136,4 +144,4 @@ export function watchForUnpatchedHttp(): void {
 }
 
 enableAll(esmEntry());
-if (sdk.enabled) watchForUnpatchedHttp();
+if (sdk.enabled && instrumentationWanted(httpInstrumentation.name)) watchForUnpatchedHttp();

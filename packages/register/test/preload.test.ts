@@ -58,9 +58,9 @@ function get(url: string): Promise<{ status: number; body: string; headers: http
   });
 }
 
-/** Runs node with the preload to completion without blocking this process (the receiver must keep answering). */
-function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['-r', '@tracewire/register', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs node with the preload (or without: `preload` false) to completion without blocking this process (the receiver must keep answering). */
+function runNode(args: string[], env: NodeJS.ProcessEnv, preload = true): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [...(preload ? ['-r', '@tracewire/register'] : []), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -238,6 +238,63 @@ describe('configuration', () => {
     for (const pkg of ['koa', 'pg', 'postgres']) expect(files.filter((f) => f.startsWith(`packages/${pkg}/`))).toEqual([]);
     // Core is never loaded twice (its bundle and its tsc files would be two tracers).
     expect(files.filter((f) => f.startsWith('packages/core/'))).toEqual(['packages/core/dist/core.js']);
+  });
+
+  describe('OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS', () => {
+    // An Express app that calls its own route once with http.get, then ends.
+    const app = (middleware: boolean): string => `
+      const express = require('express');
+      const http = require('http');
+      const app = express();
+      ${middleware ? "app.use(require('@tracewire/express').tracing());" : ''}
+      app.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
+      const s = app.listen(0, '127.0.0.1', () => {
+        http.get('http://127.0.0.1:' + s.address().port + '/users/7', (res) => {
+          let body = ''; res.on('data', (c) => body += c); res.on('end', () => { console.log(body); s.close(); });
+        });
+      });
+    `;
+    const names = (): string[] => receiver.spans.map((span) => `${span.kind === 2 ? 'SERVER' : 'CLIENT'} ${span.name}`).sort();
+
+    it('by default the preload traces the request, the route and the outgoing call', async () => {
+      const result = await runNode(['-e', app(false)], baseEnv());
+      expect(result.stdout).toBe('{"id":"7"}\n');
+      expect(names()).toEqual(['CLIENT GET', 'SERVER GET /users/:id']);
+    });
+
+    it('a disabled instrumentation is left unpatched: without express, the server span has no route', async () => {
+      const result = await runNode(['-e', app(false)], baseEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' }));
+      expect(result.stdout).toBe('{"id":"7"}\n');
+      expect(result.stderr).toBe('');
+      expect(names()).toEqual(['CLIENT GET', 'SERVER GET']);
+      expect(receiver.spans.find((span) => span.kind === 2)!.attributes['http.route']).toBeUndefined();
+    });
+
+    it('the enabled list names the only ones on; a name in both lists is off', async () => {
+      const result = await runNode(['-e', app(false)], baseEnv({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'Express,pg', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }));
+      expect(result.stdout).toBe('{"id":"7"}\n');
+      // Without http there is no server span for Express to name, and no client span.
+      expect(receiver.spans).toHaveLength(0);
+    });
+
+    it('names tracewire does not have are reported once and ignored', async () => {
+      const result = await runNode(['-e', app(false)], baseEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'fs,dns' }));
+      expect(result.stdout).toBe('{"id":"7"}\n');
+      expect(result.stderr).toBe(
+        '[tracewire] OTEL_NODE_DISABLED_INSTRUMENTATIONS names fs, dns, which tracewire does not have (it has http, express, koa, pg, postgres); ignored.\n',
+      );
+      expect(names()).toEqual(['CLIENT GET', 'SERVER GET /users/:id']);
+    });
+
+    it('the middleware line honours them too: with http disabled it turns nothing on', async () => {
+      const result = await runNode(['-e', app(true)], baseEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http' }), false);
+      expect(result.stdout).toBe('{"id":"7"}\n');
+      expect(result.stderr).toBe('');
+      expect(receiver.spans).toHaveLength(0);
+      const traced = await runNode(['-e', app(true)], baseEnv(), false);
+      expect(traced.stdout).toBe('{"id":"7"}\n');
+      expect(names()).toEqual(['CLIENT GET', 'SERVER GET /users/:id']);
+    });
   });
 
   it('warns clearly about a bad setting and keeps running', async () => {
