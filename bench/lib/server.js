@@ -8,14 +8,15 @@ const { baseEnv } = require('./variants');
 
 const LISTEN_TIMEOUT_MS = 60_000;
 
-function startProcess(variant, scenario, proc, sinks, ports, { env: extraEnv = {}, cpu = SERVER_CPU, nodeArgs = [] } = {}) {
+function startProcess(variant, scenario, proc, sinks, ports, { env: extraEnv = {}, cpu = SERVER_CPU, nodeArgs = [], launch } = {}) {
   const env = {
     ...baseEnv(),
     ...variant.env(sinks, proc.service, scenario),
     ...(proc.env ? proc.env(ports) : {}),
     ...extraEnv,
   };
-  const [cmd, args] = pinned(cpu, [...nodeArgs, ...variant.preload(), proc.script]);
+  const all = [...nodeArgs, ...variant.preload(), proc.script];
+  const [cmd, args] = launch ? launch(all) : pinned(cpu, all);
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let output = '';
   const keep = (chunk) => {
@@ -46,7 +47,8 @@ function startProcess(variant, scenario, proc, sinks, ports, { env: extraEnv = {
  * Starts every process of `scenario` under `variant`; resolves once all listen.
  * Options: `env` overrides the environment (the spans check shortens flush
  * delays); `cpu` pins elsewhere than the server CPU (untimed work);
- * `nodeArgs` go before the preload (profile.js adds --cpu-prof).
+ * `nodeArgs` go before the preload (profile.js adds --cpu-prof); `launch(nodeArgs)` returns
+ * [command, args] to run node some other way (instructions.js runs it under valgrind).
  */
 async function startScenario(variant, scenario, sinks, options = {}) {
   const procs = [];
@@ -66,6 +68,7 @@ async function startScenario(variant, scenario, sinks, options = {}) {
   }
   return {
     url: `http://127.0.0.1:${ports[ports.length - 1]}${scenario.path}`,
+    pids: procs.map((p) => p.child.pid),
     listening,
     /** Sum of the processes' CPU time so far, in µs. */
     async cpuMicros() {
