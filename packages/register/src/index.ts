@@ -73,6 +73,9 @@ export function esmEntry(): boolean {
 
 export const sdk = start();
 
+/** For esm.mjs: whether the automatic set-up turns an instrumentation on. */
+export { instrumentationWanted };
+
 let listsChecked = false;
 
 /** Turns every instrumentation on, less those OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS leave out;

@@ -468,7 +468,7 @@ describe('start-up stays cheap', () => {
     for (const list of results) expect(list).toEqual(['http', 'https', 'tls']);
   });
 
-  it('the postgres.js resolve hook (a hooks thread) starts only for an ESM entry from which postgres resolves, with tracing on', async () => {
+  it('the postgres.js resolve hook (a hooks thread) starts only for an ESM entry from which postgres resolves, with tracing and postgres on', async () => {
     const hooks = path.join(FIXTURES, 'hooks.mjs');
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-register-'));
     fs.copyFileSync(hooks, path.join(outside, 'hooks.mjs'));
@@ -480,8 +480,10 @@ describe('start-up stays cheap', () => {
         loaded(['-r', PRELOAD, path.join(FIXTURES, 'hooks.cjs')]),
         loaded(['--import', PRELOAD, path.join(outside, 'hooks.mjs')]),
         loaded(['--import', PRELOAD, hooks], { OTEL_SDK_DISABLED: 'true' }),
+        loaded(['--import', PRELOAD, hooks], { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'postgres' }),
+        loaded(['--import', PRELOAD, hooks], { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg' }),
       ]);
-      expect(results).toEqual([true, true, false, false, false, false]);
+      expect(results).toEqual([true, true, false, false, false, false, false, false]);
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }
