@@ -38,9 +38,9 @@ export function withContext<A extends unknown[], R>(ctx: Context, fn: (...args: 
 }
 
 /**
- * `fn.apply(self, args)` with `ctx` active: what event-emitter wrappers call
- * per emit. One store switch, and no check of its own: the storage skips the
- * switch when `ctx` is already active, and no rest/spread copies of `args`.
+ * `fn.apply(self, args)` with `ctx` active: what the instrumentations' wrappers
+ * call per emit, callback or patched call. One store switch (the storage skips
+ * it when `ctx` is already active), no closure, no rest/spread copy of `args`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export function applyInContext(ctx: Context, fn: Function, self: unknown, args: ArrayLike<unknown>): unknown {

@@ -6,7 +6,7 @@
 // on (next), or when the response is done for the handler that answered.
 // Passing on resumes in the context the layer was entered in, so layers are
 // siblings under the server span (or under their router's span), not a chain.
-import { activeContext, Attributes, contextWithSpan, getTracer, recordError, withContext } from '@tracewire/core';
+import { activeContext, applyInContext, Attributes, contextWithSpan, getTracer, recordError } from '@tracewire/core';
 import type { LayerInfo, LayerLike } from './layers';
 import { isError, RequestState, templateHere, watchResponse } from './state';
 import { SCOPE, VERSION } from './version';
@@ -73,7 +73,7 @@ export function callWithSpan(
   const params = Array.prototype.slice.call(args);
   params[nextIndex] = function (this: unknown, err?: unknown): unknown {
     end(err);
-    return withContext(parent, Reflect.apply, next, this, arguments);
+    return applyInContext(parent, next, this, arguments);
   };
-  return withContext(contextWithSpan(parent, span), Reflect.apply, original, self, params);
+  return applyInContext(contextWithSpan(parent, span), original, self, params);
 }

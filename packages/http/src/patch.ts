@@ -9,7 +9,7 @@ import type * as https from 'https';
 import { syncBuiltinESMExports } from 'module';
 import { clientRecordOf, emitClientResponse, wrapClientRequestEmit, wrapRequest } from './client';
 import { serverRecordOf, wrapResponseEmit, wrapServerEmit } from './server';
-import { active, applyIn, Emit, hasListeners } from './shared';
+import { active, Emit, emitIn, hasListeners } from './shared';
 import { unwrap, wrap } from './wrap';
 
 
@@ -23,7 +23,7 @@ function wrapIncomingEmit(original: Emit): Emit {
     // end/close also end the client span, listened or not.
     if (!listened && event !== 'end' && event !== 'close') return Reflect.apply(original, this, arguments);
     const server = serverRecordOf(this);
-    if (server !== undefined) return listened ? (applyIn(server.ctx, original, this, arguments) as boolean) : Reflect.apply(original, this, arguments);
+    if (server !== undefined) return emitIn(server.ctx, original, this, arguments, listened);
     const client = clientRecordOf(this);
     if (client !== undefined) return emitClientResponse(client, original, this, arguments);
     return Reflect.apply(original, this, arguments);

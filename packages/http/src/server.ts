@@ -8,7 +8,7 @@
 // knows the request is already traced.
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'http';
 import type { Socket } from 'net';
-import { contextWithSpan, extract, isSuppressed, ReadableSpan, ROOT_CONTEXT, Span, SpanKind, SpanOptions, SpanStatusCode } from '@tracewire/core';
+import { applyInContext, contextWithSpan, extract, isSuppressed, ReadableSpan, ROOT_CONTEXT, Span, SpanKind, SpanOptions, SpanStatusCode } from '@tracewire/core';
 import {
   ABORTED,
   defaultPort,
@@ -30,9 +30,9 @@ import {
 import { config } from './config';
 import {
   active,
-  applyIn,
   callHook,
   Emit,
+  emitIn,
   fail,
   failSpan,
   failSpanWith,
@@ -265,7 +265,7 @@ export function wrapServerEmit(module: 'http' | 'https'): (original: Emit) => Em
       }
       if (rec === undefined) return Reflect.apply(original, this, arguments);
       try {
-        return applyIn(rec.ctx, original, this, arguments) as boolean;
+        return applyInContext(rec.ctx, original, this, arguments) as boolean;
       } catch (error) {
         // A handler threw synchronously: its response will likely never finish, so end the span now.
         if (!rec.ended && rec.recording) {
@@ -286,10 +286,10 @@ export function wrapResponseEmit(original: Emit): Emit {
     if (!active.prototypes || (!listened && event !== 'finish' && event !== 'close')) return Reflect.apply(original, this, arguments);
     const rec = (this as Marked)[SERVER_RECORD];
     if (rec === undefined) return Reflect.apply(original, this, arguments);
-    if (event !== 'finish' && event !== 'close') return applyIn(rec.ctx, original, this, arguments) as boolean;
+    if (event !== 'finish' && event !== 'close') return applyInContext(rec.ctx, original, this, arguments) as boolean;
     try {
       // Listeners run first so what they add (a logger's attributes) lands on the span.
-      return listened ? (applyIn(rec.ctx, original, this, arguments) as boolean) : Reflect.apply(original, this, arguments);
+      return emitIn(rec.ctx, original, this, arguments, listened);
     } finally {
       if (rec.owner === OWNER && !rec.ended) {
         try {

@@ -118,10 +118,13 @@ export function hasListeners(emitter: object, event: string | symbol): boolean {
 }
 
 /** An emit through `original`: in `ctx` when someone listens to the event; with no listener the
- *  context cannot matter, so none is entered. */
-export function emitIn(ctx: Context, original: Emit, emitter: object, args: ArrayLike<unknown>): boolean {
-  return (hasListeners(emitter, args[0] as string | symbol) ? applyIn(ctx, original, emitter, args) : Reflect.apply(original, emitter, args)) as boolean;
+ *  context cannot matter, so none is entered. `listened`: hasListeners, when the caller has it already. */
+export function emitIn(
+  ctx: Context,
+  original: Emit,
+  emitter: object,
+  args: ArrayLike<unknown>,
+  listened = hasListeners(emitter, args[0] as string | symbol),
+): boolean {
+  return (listened ? applyInContext(ctx, original, emitter, args) : Reflect.apply(original, emitter, args)) as boolean;
 }
-
-/** Calls `original` with `self`/`args` in `ctx` (the storage does not switch when `ctx` is already active). */
-export const applyIn = applyInContext;

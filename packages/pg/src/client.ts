@@ -2,8 +2,8 @@
 // whether to trace, start the span, and hand pg the same call with the
 // outcome routed through outcome.ts; if anything of ours fails before pg is
 // called, pg is called exactly as the app called it.
-import { activeContext, Context, Span } from '@tracewire/core';
-import { AnyFunction, applyIn, callbackIn, PlannedCall, promiseForm, traceCall } from './outcome';
+import { activeContext, applyInContext, Context, Span } from '@tracewire/core';
+import { AnyFunction, callbackIn, PlannedCall, promiseForm, traceCall } from './outcome';
 import { claimPoolQuery } from './pool-query';
 import {
   callContext,
@@ -49,17 +49,17 @@ function watchSubmittable(submittable: Record<string, unknown>, span: Span, ctx:
     // A Query whose row parsing failed turns this into handleError, which ends the span with the error.
     // A Query's results count its rows; a cursor's last result counts only its last batch, so it is not read.
     if (!submittable._canceledDueToError) endQuerySpan(span, undefined, submittable._results);
-    return applyIn(ctx, handleReadyForQuery, this, arguments);
+    return applyInContext(ctx, handleReadyForQuery, this, arguments);
   });
   defineOwn(submittable, 'handleError', function (this: unknown, error: unknown): unknown {
     endQuerySpan(span, error);
-    return applyIn(ctx, handleError, this, arguments);
+    return applyInContext(ctx, handleError, this, arguments);
   });
   for (const name of EVENT_HANDLERS) {
     const handler = submittable[name];
     if (typeof handler !== 'function') continue;
     defineOwn(submittable, name, function (this: unknown): unknown {
-      return applyIn(ctx, handler, this, arguments);
+      return applyInContext(ctx, handler, this, arguments);
     });
   }
 }

@@ -8,17 +8,12 @@
 // caller gets the same kind of promise with the same value or the same error
 // object, and no handler of ours is ever attached to it (which would hide an
 // unhandled rejection).
-import { Context, Span, withContext } from '@tracewire/core';
+import { applyInContext, Context, Span } from '@tracewire/core';
 import { warnFailure } from './spans';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type AnyFunction = Function;
 export type NodeCallback = (this: unknown, error: unknown, ...values: unknown[]) => unknown;
-
-/** Calls `fn` with `thisArg` and `args` in `ctx`. */
-export function applyIn(ctx: Context, fn: AnyFunction, thisArg: unknown, args: ArrayLike<unknown>): unknown {
-  return withContext(ctx, () => Reflect.apply(fn, thisArg, args));
-}
 
 /**
  * The caller's callback, wrapped: `observe` sees its arguments first (a
@@ -32,7 +27,7 @@ export function callbackIn(ctx: Context, callback: AnyFunction, observe: (args: 
     } catch (error) {
       warnFailure('recording a result', error);
     }
-    return applyIn(ctx, callback, this, arguments);
+    return applyInContext(ctx, callback, this, arguments);
   };
 }
 
@@ -115,7 +110,7 @@ export function traceCall(
   if (planned === undefined) return Reflect.apply(original, thisArg, args);
   let returned: unknown;
   try {
-    returned = planned.runCtx === undefined ? Reflect.apply(original, thisArg, planned.args) : applyIn(planned.runCtx, original, thisArg, planned.args);
+    returned = planned.runCtx === undefined ? Reflect.apply(original, thisArg, planned.args) : applyInContext(planned.runCtx, original, thisArg, planned.args);
   } catch (error) {
     end(planned.span, error);
     throw error;
