@@ -270,11 +270,17 @@ describe('configuration', () => {
       expect(receiver.spans.find((span) => span.kind === 2)!.attributes['http.route']).toBeUndefined();
     });
 
-    it('the enabled list names the only ones on; a name in both lists is off', async () => {
-      const result = await runNode(['-e', app(false)], baseEnv({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'Express,pg', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }));
+    it('the enabled list names the only ones on: express alone makes no spans (it names the span http makes)', async () => {
+      const result = await runNode(['-e', app(false)], baseEnv({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'Express' }));
       expect(result.stdout).toBe('{"id":"7"}\n');
-      // Without http there is no server span for Express to name, and no client span.
+      expect(result.stderr).toBe('');
       expect(receiver.spans).toHaveLength(0);
+    });
+
+    it('a name in both lists is off', async () => {
+      const result = await runNode(['-e', app(false)], baseEnv({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,Express', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' }));
+      expect(result.stdout).toBe('{"id":"7"}\n');
+      expect(names()).toEqual(['CLIENT GET', 'SERVER GET']);
     });
 
     it('names tracewire does not have are reported once and ignored', async () => {
