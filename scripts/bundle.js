@@ -7,10 +7,12 @@
 //   packages/core/dist/core.js         all of core in one file (core's "main").
 //                                      Exporters and propagators stay lazy: a
 //                                      bundled module runs on its first require.
-//   packages/register/dist/preload.js  the preload and each instrumentation's
+//   packages/register/dist/bundle.js   the preload and each instrumentation's
 //                                      light definition file. Their patch code is
 //                                      left out: it loads, from its own package,
 //                                      when the app loads what it patches.
+//   packages/register/dist/preload.js  the entry (main.ts + compile-cache.ts): loads
+//                                      the two bundles above with V8's code cache.
 //
 // The tsc output stays next to the bundles (types, tests, the packages' own
 // imports). A definition can thus exist twice, bundled and as its file: core
@@ -53,8 +55,15 @@ async function main() {
     esbuild.build({
       ...common,
       entryPoints: [path.join(PACKAGES, 'register/dist/index.js')],
-      outfile: path.join(PACKAGES, 'register/dist/preload.js'),
+      outfile: path.join(PACKAGES, 'register/dist/bundle.js'),
       plugins: [preloadPlugin],
+    }),
+    // The entry: loads the two bundles above through V8's code cache (compile-cache.ts).
+    esbuild.build({
+      ...common,
+      entryPoints: [path.join(PACKAGES, 'register/dist/main.js')],
+      outfile: path.join(PACKAGES, 'register/dist/preload.js'),
+      external: ['@tracewire/core', './index'],
     }),
   ]);
 }

@@ -3,29 +3,45 @@
 // clock time. They are read with performance.now(): monotonic, sub-µs. Spans
 // keep them split into whole seconds and nanoseconds (two small integers: no
 // boxed double per time). Conversion to epoch nanoseconds is done only when a
-// span is exported. The global `performance` is used: requiring perf_hooks
-// would cost start-up time.
+// span is exported. The global `performance` is first touched when the first
+// time is read, not when core loads: it loads perf_hooks (about a millisecond
+// of every traced process's start, for one that never makes a span).
+
+/** The clock's origin in epoch time, split as toEpoch splits: whole seconds + nanoseconds (set by begin()). */
+export let ORIGIN_SECONDS = 0;
+export let ORIGIN_NANOS = 0;
+let originMs = Number.NaN;
+
+/** Reads the origin and puts performance.now in place of the first now(). */
+function begin(): void {
+  const perf = performance;
+  // timeOrigin is a float in ms; split it once into whole seconds + nanoseconds
+  // so later arithmetic stays exact (ns since epoch exceeds 2^53).
+  originMs = perf.timeOrigin;
+  ORIGIN_SECONDS = Math.floor(originMs / 1000);
+  ORIGIN_NANOS = Math.round((originMs - ORIGIN_SECONDS * 1000) * 1e6);
+  now = perf.now.bind(perf);
+}
 
 /** Milliseconds on the tracer's clock (monotonic, anchored at timeOrigin). */
-export const now: () => number = performance.now.bind(performance);
+export let now: () => number = (): number => {
+  begin();
+  return now();
+};
 
-// timeOrigin is a float in ms; split it once into whole seconds + nanoseconds
-// so later arithmetic stays exact (ns since epoch exceeds 2^53).
-const originMs = performance.timeOrigin;
-const originSeconds = Math.floor(originMs / 1000);
-const originNanos = Math.round((originMs - originSeconds * 1000) * 1e6);
-
-/** The clock's origin in epoch time, split as toEpoch splits: whole seconds + nanoseconds. */
-export const ORIGIN_SECONDS = originSeconds;
-export const ORIGIN_NANOS = originNanos;
+/** Whether begin() ran: every span has a time from now() or fromEpochMillis(), so an exporter always finds it done. */
+function ready(): void {
+  if (originMs !== originMs) begin();
+}
 
 /** Converts a tracer-clock time into epoch [seconds, nanoseconds] with exact integers. */
 export function toEpoch(time: number): [number, number] {
+  ready();
   const wholeMs = Math.floor(time);
-  let nanos = originNanos + wholeMs * 1e6 + Math.round((time - wholeMs) * 1e6);
+  let nanos = ORIGIN_NANOS + wholeMs * 1e6 + Math.round((time - wholeMs) * 1e6);
   const carry = Math.floor(nanos / 1e9);
   nanos -= carry * 1e9;
-  return [originSeconds + carry, nanos];
+  return [ORIGIN_SECONDS + carry, nanos];
 }
 
 /** Epoch nanoseconds as a decimal string (what OTLP/JSON and tests want). */
@@ -42,5 +58,6 @@ export function toEpochNanos(time: number): bigint {
 
 /** Converts epoch milliseconds (Date.now()-style input from users) to tracer-clock time. */
 export function fromEpochMillis(epochMs: number): number {
+  ready();
   return epochMs - originMs;
 }

@@ -254,6 +254,27 @@ describe('span', () => {
     expect(Math.abs(ms - before)).toBeLessThan(50);
   });
 
+  it('the clock starts with its first use, whichever function that is', () => {
+    const epochMs = Date.now() - 5000;
+    for (const first of ['fromEpochMillis', 'toEpoch', 'now'] as const) {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const clock = require('../src/clock') as typeof import('../src/clock');
+        expect(clock.ORIGIN_SECONDS).toBe(0); // nothing read at load
+        if (first === 'toEpoch') {
+          const [seconds, nanos] = clock.toEpoch(0); // the origin itself
+          expect(Math.abs(seconds * 1000 + nanos / 1e6 - performance.timeOrigin)).toBeLessThan(0.001);
+        }
+        if (first === 'now') expect(clock.now()).toBeGreaterThan(0);
+        const t = clock.fromEpochMillis(epochMs);
+        expect(clock.ORIGIN_SECONDS).toBeGreaterThan(1_600_000_000);
+        // Back to epoch microseconds: the round trip holds (doubles leave a few ns of slack).
+        expect(Math.abs(Number(clock.toEpochNanos(t) / 1000n) - epochMs * 1000)).toBeLessThanOrEqual(1);
+        expect(Math.abs(clock.now() - clock.fromEpochMillis(Date.now()))).toBeLessThan(50);
+      });
+    }
+  });
+
   it('ids have the wire format', () => {
     const span = trace.startSpan('ids');
     const ctx = span.spanContext();

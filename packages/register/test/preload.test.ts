@@ -218,16 +218,17 @@ describe('configuration', () => {
     expect(JSON.parse(result.stdout)).toEqual([]);
   });
 
-  it('loads only the preload bundle, core’s bundle and shimmer at start; an instrumentation’s patch code loads with the module it patches', async () => {
+  it('loads only the preload’s entry and bundle, core’s bundle and shimmer at start; an instrumentation’s patch code loads with the module it patches', async () => {
     const list = "console.log(JSON.stringify(Object.keys(require.cache)))";
     const loaded = (stdout: string): string[] =>
       (JSON.parse(stdout) as string[]).map((file) => path.relative(ROOT, fs.realpathSync(file)).split(path.sep).join('/'));
     const idle = await runNode(['-e', list], baseEnv());
     expect(idle.stderr).toBe('');
-    // Three files, where the unbundled preload loaded ~40 (each a resolution, a read and a compile).
+    // Four files, where the unbundled preload loaded ~40 (each a resolution, a read and a compile).
     expect(loaded(idle.stdout).sort()).toEqual([
       'node_modules/shimmer/index.js',
       'packages/core/dist/core.js',
+      'packages/register/dist/bundle.js',
       'packages/register/dist/preload.js',
     ]);
 
@@ -238,6 +239,17 @@ describe('configuration', () => {
     for (const pkg of ['koa', 'pg', 'postgres']) expect(files.filter((f) => f.startsWith(`packages/${pkg}/`))).toEqual([]);
     // Core is never loaded twice (its bundle and its tsc files would be two tracers).
     expect(files.filter((f) => f.startsWith('packages/core/'))).toEqual(['packages/core/dist/core.js']);
+  });
+
+  it('loads neither perf_hooks nor AbortController at start: the clock starts with the first span (perf_hooks brings AbortController), the exporter’s abort signal with its first export', async () => {
+    const probe =
+      "const l = () => ['perf_hooks', 'internal/abort_controller'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m));" +
+      "const before = l(); require('@tracewire/core').getTracer('t').startSpan('s').end(); console.log(JSON.stringify([before, l()]))";
+    const result = await runNode(['-e', probe], baseEnv());
+    expect(result.stderr).toBe('');
+    const [before, after] = JSON.parse(result.stdout) as string[][];
+    expect(before).toEqual([]);
+    expect(after).toContain('perf_hooks');
   });
 
   describe('OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS', () => {

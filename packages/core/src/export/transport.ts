@@ -182,7 +182,9 @@ export class HttpSpanExporter implements SpanExporter {
   /** Why every export fails at once (a header Node would refuse), if any. */
   private readonly headerError: Error | undefined;
   private readonly retry: RetryPolicy;
-  private readonly shutdownController = new AbortController();
+  private shutDown = false;
+  /** Made at the first delivery: AbortController's module is not loaded for a process that never exports. */
+  private shutdownController: AbortController | undefined;
   private readonly inFlight = new Set<Promise<void>>();
 
   /** Throws on a URL that is not http(s): a configuration error, better found at start-up than per export. */
@@ -214,7 +216,7 @@ export class HttpSpanExporter implements SpanExporter {
   }
 
   export(spans: readonly ReadableSpan[], resource: Resource, done: (result: ExportResult) => void): void {
-    if (this.shutdownController.signal.aborted) {
+    if (this.shutDown) {
       this.counts.failedSpans += spans.length;
       done({ code: ExportResultCode.FAILED, error: new Error('exporter is shut down') });
       return;
@@ -239,9 +241,19 @@ export class HttpSpanExporter implements SpanExporter {
 
   /** Stops retries, lets the attempts in flight end (bounded by the timeout), closes sockets. */
   async shutdown(): Promise<void> {
-    this.shutdownController.abort();
+    this.shutDown = true;
+    this.shutdownController?.abort();
     await Promise.all([...this.inFlight]);
     this.client?.destroy();
+  }
+
+  private shutdownSignal(): AbortSignal {
+    if (this.shutdownController === undefined) {
+      this.shutdownController = new AbortController();
+      // A delivery that was encoding while shutdown() ran must not start retrying now.
+      if (this.shutDown) this.shutdownController.abort();
+    }
+    return this.shutdownController.signal;
   }
 
   private async deliver(spans: readonly ReadableSpan[], resource: Resource): Promise<PostOutcome> {
@@ -276,7 +288,7 @@ export class HttpSpanExporter implements SpanExporter {
         body,
         timeoutMillis: this.options.timeoutMillis,
         retry: this.retry,
-        signal: this.shutdownController.signal,
+        signal: this.shutdownSignal(),
         writes: lease,
       });
     } finally {
