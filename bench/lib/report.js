@@ -47,6 +47,7 @@ function startupRows(startup) {
   return [
     ['Start-up (pinned to the server CPU)'],
     ['  node [-r preload] -e 0: ms, ÷ node -e 0', ...per((x, v) => (v === 'uninstrumented' ? range(x.e0Ms, 0) : range(x.e0Ratio, 2) + (v === 'tracewire' ? mark('startupE0', x.e0Ratio) : ''))), targetText('startupE0'), peers('startupE0')],
+    ['  the same, first start (tracewire: no code cache yet)', ...per((x, v) => (v === 'tracewire' && x.e0NoCacheRatio ? range(x.e0NoCacheRatio, 2) : '–')), '', ''],
     ['  node -e 0 peak RSS MB', ...per((x) => med(x.e0RssMb, 0)), '', ''],
     ['  Express app spawn → listening: ms, ÷', ...per((x, v) => (v === 'uninstrumented' ? range(x.listenMs, 0) : range(x.listenRatio, 2))), '', ''],
     ['  RSS at listening MB', ...per((x) => med(x.listenRssMb, 0)), '', ''],
