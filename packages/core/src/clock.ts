@@ -23,9 +23,10 @@ function begin(): void {
   now = perf.now.bind(perf);
 }
 
-/** Milliseconds on the tracer's clock (monotonic, anchored at timeOrigin). */
+/** Milliseconds on the tracer's clock (monotonic, anchored at timeOrigin). Until the first call this
+ *  function; then performance.now itself. (Core's public `now` keeps this one: it stays correct.) */
 export let now: () => number = (): number => {
-  begin();
+  ready();
   return now();
 };
 

@@ -2,6 +2,7 @@
 // instrumentation needs is exported from here; nothing else is public.
 import type * as ExportModule from './export';
 import type * as TestingModule from './testing';
+import { fastExports } from './fast-exports';
 import { getTracer, Tracer } from './tracer';
 
 export * from './types';
@@ -64,12 +65,33 @@ export declare const encodeOtlpJson: typeof ExportModule.encodeOtlpJson;
 export declare const InMemoryExporter: typeof TestingModule.InMemoryExporter;
 export type InMemoryExporter = TestingModule.InMemoryExporter;
 
+export { fastExports } from './fast-exports';
+
+// Last: the exports other packages call per request, in an object V8 reads fast
+// (see fast-exports.ts), with the lazy ones added as accessors.
+const publicExports = fastExports(exports);
+
+// Each lazy export is an accessor whose getter is one function for the whole process (on a global
+// symbol) that asks the exports object it is read from for its own loader: a second copy of core
+// (the app's, beside the preload's) then builds an exports object of the same shape. A getter of
+// its own would be a different accessor for the same key, which puts that object in dictionary mode.
+const LOADERS = Symbol.for('tracewire.core.lazyLoaders');
+type Lazy = { [LOADERS]: Record<string, () => unknown> };
+const globalGetters = globalThis as unknown as Record<symbol, Record<string, (this: Lazy) => unknown> | undefined>;
+const getters = (globalGetters[LOADERS] ??= {});
+Object.defineProperty(publicExports, LOADERS, { value: {} });
+
 function lazyExports(names: readonly string[], load: () => Record<string, unknown>): void {
   for (const name of names) {
-    Object.defineProperty(exports, name, { enumerable: true, configurable: true, get: () => load()[name] });
+    (publicExports as unknown as Lazy)[LOADERS][name] = () => load()[name];
+    getters[name] ??= function (this: Lazy): unknown {
+      return this[LOADERS][name]();
+    };
+    Object.defineProperty(publicExports, name, { enumerable: true, configurable: true, get: getters[name] });
   }
 }
 /* eslint-disable @typescript-eslint/no-require-imports */
 lazyExports(['OtlpHttpExporter', 'ConsoleExporter', 'ZipkinExporter', 'otlpExporterOptionsFromEnv', 'encodeOtlpProto', 'encodeOtlpJson'], () => require('./export'));
 lazyExports(['InMemoryExporter'], () => require('./testing'));
 /* eslint-enable @typescript-eslint/no-require-imports */
+module.exports = publicExports;

@@ -11,7 +11,7 @@ import { log, setLogLevel } from './logger';
 import { configurePropagation } from './propagation-api';
 import { resourceFromEnv } from './resource';
 import { Sampler } from './sampler';
-import { DEFAULT_LIMITS, state } from './tracer';
+import { DEFAULT_LIMITS, state } from './state';
 import { ExportResultCode, Resource, SpanExporter, SpanProcessor } from './types';
 
 export interface StartOptions {

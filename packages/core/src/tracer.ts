@@ -9,8 +9,6 @@ import { exceptionAttributes, INVALID_SPAN_CONTEXT, NonRecordingSpan, RecordingS
 import { state } from './state';
 import { Attributes, InstrumentationScope, Link, SpanContext, SpanKind, SpanStatusCode, TraceFlags } from './types';
 
-export { DEFAULT_LIMITS, state } from './state';
-export type { TracerState } from './state';
 
 export const NOOP_SPAN: Span = new NonRecordingSpan(INVALID_SPAN_CONTEXT);
 

@@ -2,7 +2,7 @@
 // elsewhere, or nothing at all with the preload (expressInstrumentation). Every
 // way gives one SERVER span per request (@tracewire/http's), named after the
 // full route template, for Express 4 and Express 5 (router@2).
-import { log } from '@tracewire/core';
+import { fastExports, log } from '@tracewire/core';
 import { expressInstrumentation } from './definition';
 import { enableTracing } from './enable';
 import { createMiddleware, isTracingMiddleware, TracingMiddleware } from './middleware';
@@ -55,3 +55,6 @@ export function instrument<A>(app: A, options?: TracingOptions): A {
   }
   return app;
 }
+
+// Last: the exports in an object V8 reads fast (see core's fast-exports.ts).
+module.exports = fastExports(exports);

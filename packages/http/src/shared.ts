@@ -6,7 +6,6 @@ import { applyInContext, Context, currentSdk, getTracer, log, recordError, Span,
 import { errorType } from './attributes';
 import { SCOPE, VERSION } from './version';
 
-export { SCOPE };
 export const tracer = getTracer(SCOPE, VERSION);
 
 /** This copy of the package: records carry it so only their owner ends their span. */

@@ -6,14 +6,16 @@
 // is exactly what it would be without tracing.
 import type { IncomingMessage } from 'http';
 import { log, recordError, Span, suppressTracing } from '@tracewire/core';
-import { headerValues, ignoreRequest, serverSpanOf, setRoute } from '@tracewire/http';
+import { frameworkState, headerValues, ignoreRequest, serverSpanOf, setFrameworkState, setRoute } from '@tracewire/http';
 import { KoaContext, ResolvedOptions } from './options';
 import { routeTemplate } from './route';
 import { isServerError } from './status';
 
 /** On a tracing middleware function: its options. Symbol.for, so every copy of this package recognises it. */
 export const TRACING_MIDDLEWARE = Symbol.for('tracewire.koa.middleware');
-/** On a traced request (ctx.req): set by the first tracing middleware it meets, so no other one records it again. */
+/** A traced request's record (in @tracewire/http's per-request framework state, not on the request
+ *  object: a property added to every request costs a hidden-class change each time): set by the
+ *  first tracing middleware it meets, so no other one records it again. */
 export const REQUEST_RECORD = Symbol.for('tracewire.koa.request');
 
 /** What middleware-span wrappers read from a request's record. */
@@ -30,8 +32,6 @@ export interface TracingMiddleware {
   readonly [TRACING_MIDDLEWARE]: ResolvedOptions;
 }
 
-type Marked = IncomingMessage & { [REQUEST_RECORD]?: RequestRecord };
-
 /** What the routers leave on the context. */
 interface RoutedContext extends KoaContext {
   _matchedRoute?: unknown;
@@ -47,7 +47,7 @@ export function isTracingMiddleware(fn: unknown): fn is TracingMiddleware {
 /** The request's record, if some tracing middleware has seen it. */
 export function requestRecordOf(ctx: unknown): RequestRecord | undefined {
   const req = (ctx as { req?: unknown } | null | undefined)?.req;
-  return req !== null && typeof req === 'object' ? (req as Marked)[REQUEST_RECORD] : undefined;
+  return req !== null && typeof req === 'object' ? (frameworkState(req as IncomingMessage, REQUEST_RECORD) as RequestRecord | undefined) : undefined;
 }
 
 function userCallbackFailed(name: string, error: unknown): void {
@@ -112,17 +112,18 @@ export function createMiddleware(options: ResolvedOptions): TracingMiddleware {
   };
 
   function tracewire(ctx: RoutedContext, next: Next): Promise<unknown> {
-    const req = ctx?.req as Marked | undefined;
-    if (req === null || typeof req !== 'object' || req[REQUEST_RECORD] !== undefined) return next();
+    const req = ctx?.req as IncomingMessage | undefined;
+    if (req === null || typeof req !== 'object') return next();
     const span = serverSpanOf(req);
     // Not traced by @tracewire/http (tracing off, or its ignoreIncoming): nothing to add to.
-    if (span === undefined) return next();
+    // Seen by another tracing middleware already: it records the request.
+    if (span === undefined || frameworkState(req, REQUEST_RECORD) !== undefined) return next();
     if (isIgnored(options, ctx)) {
-      req[REQUEST_RECORD] = UNTRACED;
+      setFrameworkState(req, REQUEST_RECORD, UNTRACED);
       ignoreRequest(req);
       return suppressTracing(next);
     }
-    req[REQUEST_RECORD] = traced;
+    setFrameworkState(req, REQUEST_RECORD, traced);
     if (!span.isRecording()) return next();
     try {
       onRequest(options, span, ctx);

@@ -29,7 +29,6 @@ import { options } from './options';
 import { analyzeSql, SqlAnalysis } from './sql';
 import { SCOPE, VERSION } from './version';
 
-export { SCOPE };
 const tracer = getTracer(SCOPE, VERSION);
 
 /** `Client#connect`: opening a connection (TCP, TLS, authentication). */

@@ -16,7 +16,6 @@ import type { Connection } from './connection';
 import { options } from './options';
 import { SCOPE, VERSION } from './version';
 
-export { SCOPE };
 const tracer = getTracer(SCOPE, VERSION);
 
 /** The fields of a postgres.js Query the span reads once the query has run. */
