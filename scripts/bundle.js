@@ -63,7 +63,7 @@ async function main() {
       ...common,
       entryPoints: [path.join(PACKAGES, 'register/dist/main.js')],
       outfile: path.join(PACKAGES, 'register/dist/preload.js'),
-      external: ['@tracewire/core', './index'],
+      external: ['@tracewire/core'],
     }),
   ]);
 }
