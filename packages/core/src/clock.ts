@@ -30,7 +30,8 @@ export let now: () => number = (): number => {
   return now();
 };
 
-/** Whether begin() ran: every span has a time from now() or fromEpochMillis(), so an exporter always finds it done. */
+/** Runs begin() if nothing has yet. Every span has a time from now() or fromEpochMillis(), so the encoders that read
+ *  ORIGIN_* directly always find it done. */
 function ready(): void {
   if (originMs !== originMs) begin();
 }

@@ -9,7 +9,6 @@ import { exceptionAttributes, INVALID_SPAN_CONTEXT, NonRecordingSpan, RecordingS
 import { state } from './state';
 import { Attributes, InstrumentationScope, Link, SpanContext, SpanKind, SpanStatusCode, TraceFlags } from './types';
 
-
 export const NOOP_SPAN: Span = new NonRecordingSpan(INVALID_SPAN_CONTEXT);
 
 export interface SpanOptions {

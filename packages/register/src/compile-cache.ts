@@ -77,6 +77,15 @@ export function unsafeDirectory(dir: string): string | undefined {
   return undefined;
 }
 
+/** unsafeDirectory, for a directory that may not exist yet (it is made, ours and 0700, when the cache is first written). */
+function directoryProblem(dir: string): string | undefined {
+  try {
+    return unsafeDirectory(dir);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException)?.code === 'ENOENT' ? undefined : String((error as Error)?.message ?? error);
+  }
+}
+
 interface Pending {
   script: vm.Script;
   target: string;
@@ -88,7 +97,6 @@ export class CompileCache {
   readonly outcomes: CacheOutcome[] = [];
   private readonly dir: string | undefined;
   private readonly offReason: string | undefined;
-  private dirChecked: string | undefined | null = null;
   private readonly pending: Pending[] = [];
   private scheduled = false;
 
@@ -124,7 +132,7 @@ export class CompileCache {
       const source = fs.readFileSync(file, 'utf8');
       target = path.join(this.dir, cacheFileName(file, fs.statSync(file), { version: process.version, arch: process.arch }));
       let data: Buffer | undefined;
-      const unsafe = this.checkDirectory();
+      const unsafe = directoryProblem(this.dir);
       if (unsafe === undefined) {
         try {
           data = fs.readFileSync(target);
@@ -168,7 +176,7 @@ export class CompileCache {
     if (pending.length === 0 || this.dir === undefined) return;
     try {
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      if (this.checkDirectory(true) !== undefined) return;
+      if (directoryProblem(this.dir) !== undefined) return;
       for (const { script, target, prefix } of pending) {
         const temporary = `${target}.${process.pid}.tmp`;
         fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
@@ -183,17 +191,6 @@ export class CompileCache {
     } catch {
       // A read-only or full disk: the next start compiles again, as it would have anyway.
     }
-  }
-
-  private checkDirectory(again = false): string | undefined {
-    if (this.dirChecked !== null && !again) return this.dirChecked;
-    try {
-      this.dirChecked = unsafeDirectory(this.dir!);
-    } catch (error) {
-      // Not there yet: it is made (ours, 0700) when the cache is first written.
-      this.dirChecked = (error as NodeJS.ErrnoException)?.code === 'ENOENT' ? undefined : String((error as Error)?.message ?? error);
-    }
-    return this.dirChecked;
   }
 
   private schedule(): void {
