@@ -7,7 +7,7 @@ import { getTracer, Tracer } from './tracer';
 
 export * from './types';
 export type { Span, SpanLimits, TimeInput } from './span';
-export { NonRecordingSpan, INVALID_SPAN_CONTEXT, exceptionAttributes } from './span';
+export { NonRecordingSpan, INVALID_SPAN_CONTEXT, exceptionAttributes, reserveAttributes } from './span';
 export { Tracer, getTracer, recordError, NOOP_SPAN } from './tracer';
 export type { SpanOptions } from './tracer';
 export {

@@ -166,6 +166,19 @@ function setAttributeSlow(span: RecordingSpan, key: string, value: AttributeValu
   attrs[i + 1] = value;
 }
 
+/**
+ * A hint from an instrumentation that is about to set about `count`
+ * attributes on a new span: the span makes room for them at once, rather than
+ * growing its storage two or three times. Does nothing for a span that is not
+ * this tracer's recording span, or that has attributes beyond the inline ones
+ * already; never more room than the count limit allows.
+ */
+export function reserveAttributes(span: Span, count: number): void {
+  if (!(span instanceof RecordingSpan) || span._attrs !== undefined || span._endNs >= 0) return;
+  const pairs = Math.min(count, state.limits.attributeCountLimit) - INLINE_PAIRS;
+  if (pairs > FIRST_OVERFLOW_PAIRS) span._attrs = new Array<unknown>(pairs * 2);
+}
+
 /** What most spans never have, kept out of the span object until one does. */
 export interface SpanExtras {
   context: SpanContext | undefined;

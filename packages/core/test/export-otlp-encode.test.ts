@@ -383,3 +383,53 @@ describe('spans of this tracer (RecordingSpan: ids as words, split times, inline
     expect(() => releaseOtlpProto(Buffer.alloc(10))).not.toThrow();
   });
 });
+
+describe('attribute values that repeat from span to span (the encoder copies a KeyValue it wrote twice in a row)', () => {
+  // One key, its value over consecutive spans: repeats, changes, alternates,
+  // changes type, and a value that is not short (written the long way).
+  const sequence: AttributeValue[] = ['GET', 'GET', 'GET', 'POST', 'POST', 'GET', 'GET', 200, 200, '200', '200', 201, true, true, false, '', '', 'ü', 'ü', 'x'.repeat(200), 'x'.repeat(200), 'GET'];
+
+  const spansFor = (key: string, inEvent: boolean): ReadableSpan[] =>
+    sequence.map((value, i) =>
+      testSpan({
+        spanId: (0x1000000000000000 + i).toString(16),
+        // The key first (an inline attribute of a RecordingSpan) and among others; in an event too (another tag byte).
+        attributes: { [key]: value, 'url.path': `/items/${i}`, 'server.port': 8080 },
+        events: inEvent ? [{ name: 'e', time: 1001, attributes: { [key]: value }, droppedAttributesCount: 0 }] : [],
+      }),
+    );
+
+  test.each([false, true])('each span decodes with its own values (also in events: %s)', (inEvent) => {
+    const key = `repeat.test.${inEvent ? 'event' : 'span'}`;
+    const spans = spansFor(key, inEvent);
+    // One batch, then each span on its own (the cache lives across batches), then the batch again.
+    const batches = [spans, ...spans.map((s) => [s]), spans];
+    for (const batch of batches) {
+      const got = flattenRequest(decodeOtlpProtoRequest(encodeOtlpProto(batch, testResource)));
+      expect(got.map((s) => s.attributes[key])).toEqual(batch.map((s) => s.attributes[key]));
+      expect(got.map((s) => s.attributes['url.path'])).toEqual(batch.map((s) => s.attributes['url.path']));
+      if (inEvent) expect(got.map((s) => s.events[0].attributes[key])).toEqual(batch.map((s) => s.attributes[key]));
+    }
+  });
+
+  test('recording spans of this tracer (inline and overflow attributes) decode with their own values', async () => {
+    const memory = new InMemoryExporter();
+    const sdk = start({ exporter: memory, processor: 'simple', flushOnExit: false });
+    try {
+      const tracer = getTracer('@tracewire/repeat-test');
+      for (const value of sequence) {
+        const span = tracer.startSpan('GET /items/:id', { kind: SpanKind.SERVER });
+        span.setAttribute('repeat.inline', value);
+        for (let i = 0; i < 4; i++) span.setAttribute(`filler.${i}`, i);
+        span.setAttribute('repeat.overflow', value);
+        span.end();
+      }
+      const recorded = [...memory.spans];
+      const got = flattenRequest(decodeOtlpProtoRequest(encodeOtlpProto(recorded, testResource)));
+      expect(got.map((s) => s.attributes['repeat.inline'])).toEqual(sequence);
+      expect(got.map((s) => s.attributes['repeat.overflow'])).toEqual(sequence);
+    } finally {
+      await sdk.shutdown();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 // Guards on the per-span hot path that cannot flake: they count calls, not time.
 // (Timings live in bench/.)
-import { ExportResultCode, getTracer, NOOP_SPAN, ReadableSpan, Sdk, SpanExporter, start } from '@tracewire/core';
+import { ExportResultCode, getTracer, NOOP_SPAN, ReadableSpan, reserveAttributes, Sdk, SpanExporter, start } from '@tracewire/core';
 
 class CountingExporter implements SpanExporter {
   spans = 0;
@@ -72,4 +72,23 @@ it('ending a span hands the span itself to the processor: no copy per span', asy
   span.end();
   await sdk.forceFlush();
   expect(seen[0]).toBe(span);
+});
+
+it('a span given reserveAttributes(span, n) stores n attributes without growing its storage', async () => {
+  sdk = start({ flushOnExit: false });
+  const span = getTracer('hot').startSpan('server');
+  reserveAttributes(span, 14);
+  const storage = (span as unknown as { _attrs: unknown[] })._attrs;
+  expect(storage).toHaveLength((14 - 3) * 2);
+  for (let i = 0; i < 14; i++) span.setAttribute(`a${i}`, i);
+  expect((span as unknown as { _attrs: unknown[] })._attrs).toBe(storage);
+  // Without the hint the same span grows its storage twice (4 pairs, then 8, then 16).
+  const plain = getTracer('hot').startSpan('plain');
+  const sizes = new Set<number>();
+  for (let i = 0; i < 14; i++) {
+    plain.setAttribute(`a${i}`, i);
+    const attrs = (plain as unknown as { _attrs?: unknown[] })._attrs;
+    if (attrs !== undefined) sizes.add(attrs.length);
+  }
+  expect([...sizes]).toEqual([8, 16, 32]);
 });

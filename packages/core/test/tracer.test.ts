@@ -7,6 +7,7 @@ import {
   NonRecordingSpan,
   NOOP_SPAN,
   ReadableSpan,
+  reserveAttributes,
   Sampler,
   Sdk,
   Span,
@@ -365,6 +366,37 @@ describe('span storage (ids as words, split times, inline attributes)', () => {
     const keptCount = Math.min(limit, 6);
     // Each new key past the limit, plus each "again" on a key that was not kept.
     expect(done.droppedAttributesCount).toBe(6 - keptCount + (limit <= 5 ? 1 : 0) + (limit === 0 ? 1 : 0));
+  });
+
+  it('reserveAttributes is only a hint: the attributes, their order and the count limit are as without it', async () => {
+    await restart({ OTEL_ATTRIBUTE_COUNT_LIMIT: '6' });
+    const span = trace.startSpan('reserved');
+    reserveAttributes(span, 20);
+    for (let i = 0; i < 8; i++) span.setAttribute(`k${i}`, i);
+    span.setAttribute('k4', 'again');
+    span.end();
+    const done = byName('reserved');
+    expect(Object.entries(done.attributes)).toEqual([['k0', 0], ['k1', 1], ['k2', 2], ['k3', 3], ['k4', 'again'], ['k5', 5]]);
+    expect(done.droppedAttributesCount).toBe(2);
+  });
+
+  it('reserveAttributes ignores spans it cannot help: not recording, ended, or already holding extra attributes', () => {
+    const ended = trace.startSpan('ended');
+    ended.end();
+    const full = trace.startSpan('full-already');
+    for (let i = 0; i < 5; i++) full.setAttribute(`k${i}`, i);
+    const before = (full as unknown as { _attrs: unknown[] })._attrs;
+    expect(() => {
+      reserveAttributes(NOOP_SPAN, 10);
+      reserveAttributes(new NonRecordingSpan({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 }), 10);
+      reserveAttributes(ended, 10);
+      reserveAttributes(full, 50);
+      reserveAttributes(trace.startSpan('negative'), -5);
+    }).not.toThrow();
+    expect((ended as unknown as { _attrs?: unknown[] })._attrs).toBeUndefined();
+    expect((full as unknown as { _attrs: unknown[] })._attrs).toBe(before);
+    full.end();
+    expect(byName('full-already').attributes).toEqual({ k0: 0, k1: 1, k2: 2, k3: 3, k4: 4 });
   });
 
   it('the default limit of 128: the 129th new key and later are dropped, kept keys still update', () => {

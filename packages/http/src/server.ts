@@ -8,7 +8,7 @@
 // knows the request is already traced.
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'http';
 import type { Socket } from 'net';
-import { applyInContext, contextWithSpan, extract, isSuppressed, ReadableSpan, ROOT_CONTEXT, Span, SpanKind, SpanOptions, SpanStatusCode } from '@tracewire/core';
+import { applyInContext, contextWithSpan, extract, isSuppressed, ReadableSpan, reserveAttributes, ROOT_CONTEXT, Span, SpanKind, SpanOptions, SpanStatusCode } from '@tracewire/core';
 import {
   ABORTED,
   defaultPort,
@@ -122,7 +122,11 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+/** What a server span usually carries (request attributes, then route and status), besides captured headers. */
+const SERVER_ATTRIBUTES = 14;
+
 function setRequestAttributes(span: Span, req: IncomingMessage, method: string, known: boolean): void {
+  reserveAttributes(span, SERVER_ATTRIBUTES + config.requestHeaders.length + config.responseHeaders.length);
   span.setAttribute('http.request.method', known ? method : OTHER_METHOD);
   if (!known) span.setAttribute('http.request.method_original', method);
 
@@ -185,7 +189,9 @@ function setRequestAttributes(span: Span, req: IncomingMessage, method: string, 
   if (clientAddress !== undefined) span.setAttribute('client.address', clientAddress);
   if (peerAddress !== undefined) {
     span.setAttribute('network.peer.address', peerAddress);
-    if (typeof socket?.remotePort === 'number') span.setAttribute('network.peer.port', socket.remotePort);
+    // Read once: each read of a socket's remote* asks its handle (or its cache) again.
+    const peerPort = socket?.remotePort;
+    if (typeof peerPort === 'number') span.setAttribute('network.peer.port', peerPort);
   }
 
   span.setAttribute('network.protocol.version', protocolVersion(req.httpVersion));

@@ -137,7 +137,20 @@ interface EncodedString {
   /** Bytes: length prefix + UTF-8. */
   length: number;
 }
-const stringCache = new Map<string, EncodedString | null>();
+
+/**
+ * A cached attribute key, which also remembers the last value written under
+ * it and, once that value came twice in a row, the whole encoded KeyValue
+ * (length prefix + key + value): most attributes of a service's spans repeat
+ * from span to span (method, scheme, address, route, status), and copying
+ * their bytes is cheaper than encoding them again. A value that changes every
+ * time (a path, a port) costs one comparison and is never copied.
+ */
+interface EncodedKey extends EncodedString {
+  lastValue: AttributeValue | undefined;
+  keyValue: EncodedString | undefined;
+}
+const stringCache = new Map<string, EncodedKey | null>();
 const STRING_CACHE_MAX = 1024;
 const CACHED_STRING_MAX = 64;
 
@@ -145,10 +158,10 @@ const CACHED_STRING_MAX = 64;
 // inline attribute keys): consecutive spans of a batch mostly repeat them,
 // and comparing to the last one is cheaper than a Map lookup.
 const recentStrings: Array<string | undefined> = [undefined, undefined, undefined, undefined];
-const recentEncoded: Array<EncodedString | null> = [null, null, null, null];
+const recentEncoded: Array<EncodedKey | null> = [null, null, null, null];
 
 /** cachedString, remembering the last answer for call site `site` (0-3). */
-function recentString(site: number, value: string): EncodedString | null {
+function recentString(site: number, value: string): EncodedKey | null {
   if (recentStrings[site] === value) return recentEncoded[site];
   const encoded = cachedString(value);
   recentStrings[site] = value;
@@ -156,7 +169,7 @@ function recentString(site: number, value: string): EncodedString | null {
   return encoded;
 }
 
-function cachedString(value: string): EncodedString | null {
+function cachedString(value: string): EncodedKey | null {
   let encoded = stringCache.get(value);
   if (encoded === undefined) {
     encoded = null;
@@ -168,12 +181,20 @@ function cachedString(value: string): EncodedString | null {
       const padded = Buffer.alloc((length + 3) & ~3);
       padded.set(prefix, 0);
       utf8.copy(padded, prefix.length);
-      encoded = { words: new Int32Array(padded.buffer, padded.byteOffset, padded.length >> 2), length };
+      encoded = { words: new Int32Array(padded.buffer, padded.byteOffset, padded.length >> 2), length, lastValue: undefined, keyValue: undefined };
     }
     if (stringCache.size >= STRING_CACHE_MAX) stringCache.clear();
     stringCache.set(value, encoded);
   }
   return encoded;
+}
+
+/** Bytes buf[from, to) as an EncodedString (a whole length-prefixed message), padded to whole words. */
+function copyEncoded(buf: Buffer, from: number, to: number): EncodedString {
+  const length = to - from;
+  const padded = Buffer.alloc((length + 3) & ~3);
+  buf.copy(padded, 0, from, to);
+  return { words: new Int32Array(padded.buffer, padded.byteOffset, padded.length >> 2), length };
 }
 
 class ProtoWriter {
@@ -430,15 +451,34 @@ class ProtoWriter {
 
   keyValue(tagByte: number, key: string, value: AttributeValue): void {
     const encodedKey = cachedString(key);
-    if (encodedKey !== null && this.shortKeyValue(tagByte, encodedKey, value)) return;
+    if (encodedKey !== null && this.repeatedKeyValue(tagByte, encodedKey, value)) return;
     this.longKeyValue(tagByte, key, value);
   }
 
   /** keyValue for an inline attribute of a RecordingSpan (`site` 1-3: its position). */
   inlineKeyValue(site: number, key: string, value: AttributeValue): void {
     const encodedKey = recentString(site, key);
-    if (encodedKey !== null && this.shortKeyValue(SPAN_ATTRIBUTES, encodedKey, value)) return;
+    if (encodedKey !== null && this.repeatedKeyValue(SPAN_ATTRIBUTES, encodedKey, value)) return;
     this.longKeyValue(SPAN_ATTRIBUTES, key, value);
+  }
+
+  /** shortKeyValue, copying the KeyValue's bytes when `value` is the one last written under this key (see EncodedKey). */
+  repeatedKeyValue(tagByte: number, key: EncodedKey, value: AttributeValue): boolean {
+    if (value === key.lastValue) {
+      const whole = key.keyValue;
+      if (whole !== undefined) {
+        this.cachedField(tagByte, whole);
+        return true;
+      }
+      const start = this.pos;
+      if (!this.shortKeyValue(tagByte, key, value)) return false;
+      // The same value twice in a row: keep its bytes (after the tag) for the next time.
+      key.keyValue = copyEncoded(this.buf, start + 1, this.pos);
+      return true;
+    }
+    key.lastValue = value;
+    key.keyValue = undefined;
+    return this.shortKeyValue(tagByte, key, value);
   }
 
   longKeyValue(tagByte: number, key: string, value: AttributeValue): void {
