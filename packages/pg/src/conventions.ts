@@ -1,7 +1,7 @@
 // The OpenTelemetry database conventions (stable, PostgreSQL flavour) as plain
 // data and pure functions, for any Postgres driver: attribute names, the span
 // name, the error classification and parameter values. Nothing here knows pg.
-import type { Attributes } from '@tracewire/core';
+import type { Attributes, Span } from '@tracewire/core';
 import type { SqlSummary } from './sql';
 
 export const DB_SYSTEM_NAME = 'db.system.name';
@@ -43,14 +43,34 @@ export function queryTextAttributes(text: string, summary: SqlSummary): Attribut
   };
 }
 
+/** queryTextAttributes set straight on a span, per query: no object made (absent values are skipped by setAttribute). */
+export function setQueryTextAttributes(span: Span, text: string, summary: SqlSummary): void {
+  span.setAttribute(DB_QUERY_TEXT, text);
+  span.setAttribute(DB_QUERY_SUMMARY, summary.summary);
+  span.setAttribute(DB_OPERATION_NAME, summary.operation);
+  span.setAttribute(DB_COLLECTION_NAME, summary.collection);
+  span.setAttribute(DB_STORED_PROCEDURE_NAME, summary.storedProcedure);
+}
+
+const nonEmpty = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+function portOf(port: unknown): number | undefined {
+  const portNumber = typeof port === 'string' && port !== '' ? Number(port) : port;
+  return typeof portNumber === 'number' && Number.isInteger(portNumber) && portNumber > 0 ? portNumber : undefined;
+}
+
 /** `server.address`, `server.port` and `db.namespace` from a connection's settings; absent values are left out. */
 export function connectionAttributes(host: unknown, port: unknown, database: unknown): Attributes {
-  const portNumber = typeof port === 'string' && port !== '' ? Number(port) : port;
-  return {
-    [SERVER_ADDRESS]: typeof host === 'string' && host !== '' ? host : undefined,
-    [SERVER_PORT]: typeof portNumber === 'number' && Number.isInteger(portNumber) && portNumber > 0 ? portNumber : undefined,
-    [DB_NAMESPACE]: typeof database === 'string' && database !== '' ? database : undefined,
-  };
+  return { [SERVER_ADDRESS]: nonEmpty(host), [SERVER_PORT]: portOf(port), [DB_NAMESPACE]: nonEmpty(database) };
+}
+
+/** connectionAttributes set straight on a span, per query: no object made. Returns the namespace (db.namespace). */
+export function setConnectionAttributes(span: Span, host: unknown, port: unknown, database: unknown): string | undefined {
+  const namespace = nonEmpty(database);
+  span.setAttribute(SERVER_ADDRESS, nonEmpty(host));
+  span.setAttribute(SERVER_PORT, portOf(port));
+  span.setAttribute(DB_NAMESPACE, namespace);
+  return namespace;
 }
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;

@@ -9,20 +9,22 @@ import {
   log,
   NOOP_SPAN,
   recordError,
+  reserveAttributes,
   Span,
   SpanKind,
+  SpanOptions,
 } from '@tracewire/core';
 import { BoundedCache } from './cache';
 import {
-  connectionAttributes,
   DB_RESPONSE_RETURNED_ROWS,
   DB_RESPONSE_STATUS_CODE,
   DB_SYSTEM_NAME,
   ERROR_TYPE,
   parameterAttributes,
   POSTGRESQL,
-  queryTextAttributes,
   querySpanName,
+  setConnectionAttributes,
+  setQueryTextAttributes,
   sqlState,
 } from './conventions';
 import { options } from './options';
@@ -81,17 +83,27 @@ export function callContext(ctx: Context): Context | undefined {
   return ctx;
 }
 
-function startSpan(name: string, kind: SpanKind, ctx: Context): Span {
+/** Every span's options, made once: what a span starts with is the same for every call. */
+const SYSTEM: Attributes = Object.freeze({ [DB_SYSTEM_NAME]: POSTGRESQL });
+const CLIENT_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT, attributes: SYSTEM });
+const INTERNAL_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.INTERNAL, attributes: SYSTEM });
+/** What a query span usually ends up with: system, the text's five, the connection's three, rows. */
+const QUERY_ATTRIBUTES = 10;
+
+function startSpan(name: string, kind: SpanKind.CLIENT | SpanKind.INTERNAL, ctx: Context): Span {
   if (options.requireParentSpan && ctx.span === undefined) return NOOP_SPAN;
-  return tracer.startSpan(name, { kind, attributes: { [DB_SYSTEM_NAME]: POSTGRESQL } }, ctx);
+  return tracer.startSpan(name, kind === SpanKind.CLIENT ? CLIENT_SPAN : INTERNAL_SPAN, ctx);
+}
+
+function setConnectionOf(span: Span, connection: ConnectionSettings): string | undefined {
+  return setConnectionAttributes(span, connection.host, connection.port, connection.database);
 }
 
 /** Records where the query went; names the span after the database when its text gave no summary. */
 export function setConnection(span: Span, connection: ConnectionSettings | undefined, hasSummary: boolean): void {
   if (connection === undefined || !span.isRecording()) return;
-  const attributes = connectionAttributes(connection.host, connection.port, connection.database);
-  span.setAttributes(attributes);
-  if (!hasSummary) span.updateName(querySpanName(undefined, attributes['db.namespace'] as string | undefined));
+  const namespace = setConnectionOf(span, connection);
+  if (!hasSummary) span.updateName(querySpanName(undefined, namespace));
 }
 
 export interface QuerySpan {
@@ -104,11 +116,12 @@ export interface QuerySpan {
 export function startQuerySpan(ctx: Context, text: unknown, values: unknown, connection: ConnectionSettings | undefined): QuerySpan {
   const span = startSpan(POSTGRESQL, SpanKind.CLIENT, ctx);
   if (!span.isRecording()) return { span, hasSummary: false };
+  reserveAttributes(span, QUERY_ATTRIBUTES);
   let hasSummary = false;
   if (typeof text === 'string') {
     const analysis = analyzeSqlCached(text);
     hasSummary = analysis.summary !== undefined;
-    span.setAttributes(queryTextAttributes(options.enhancedDatabaseReporting ? text : analysis.sanitized, analysis));
+    setQueryTextAttributes(span, options.enhancedDatabaseReporting ? text : analysis.sanitized, analysis);
     if (hasSummary) span.updateName(querySpanName(analysis, undefined));
   }
   if (options.captureParameters && Array.isArray(values)) span.setAttributes(parameterAttributes(values));
@@ -157,7 +170,7 @@ export function endQuerySpan(span: Span, error: unknown, result?: unknown): void
 /** Starts the span of `Client#connect`. */
 export function startConnectSpan(ctx: Context, connection: ConnectionSettings): Span {
   const span = startSpan(CONNECT_SPAN_NAME, SpanKind.CLIENT, ctx);
-  if (span.isRecording()) span.setAttributes(connectionAttributes(connection.host, connection.port, connection.database));
+  if (span.isRecording()) setConnectionOf(span, connection);
   return span;
 }
 
@@ -185,7 +198,7 @@ export function endConnectSpan(span: Span, error: unknown, connection?: Connecti
   try {
     if (span.isRecording()) {
       if (error) recordError(span, error);
-      else if (connection !== undefined) span.setAttributes(connectionAttributes(connection.host, connection.port, connection.database));
+      else if (connection !== undefined) setConnectionOf(span, connection);
     }
     span.end();
   } catch (failure) {

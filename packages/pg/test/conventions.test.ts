@@ -1,9 +1,13 @@
+import { Attributes, AttributeValue, Span } from '@tracewire/core';
 import {
   connectionAttributes,
   MAX_RECORDED_PARAMETERS,
   parameterAttributes,
   parameterText,
+  queryTextAttributes,
   querySpanName,
+  setConnectionAttributes,
+  setQueryTextAttributes,
   sqlState,
 } from '../src/conventions';
 import { returnedRows } from '../src/spans';
@@ -44,6 +48,42 @@ describe('connectionAttributes', () => {
     expect(connectionAttributes('db.internal', 6432, 'shop')).toEqual({ 'server.address': 'db.internal', 'server.port': 6432, 'db.namespace': 'shop' });
     expect(connectionAttributes('/var/run/postgresql', '5432', '')).toEqual({ 'server.address': '/var/run/postgresql', 'server.port': 5432, 'db.namespace': undefined });
     expect(connectionAttributes(undefined, 'x', undefined)).toEqual({ 'server.address': undefined, 'server.port': undefined, 'db.namespace': undefined });
+  });
+});
+
+/** A span that only records what is set on it, as setAttribute keeps it (undefined values ignored). */
+function recordingOf(): { span: Span; attributes: Attributes } {
+  const attributes: Attributes = {};
+  const span = {
+    setAttribute(key: string, value: AttributeValue | undefined) {
+      if (value !== undefined) attributes[key] = value;
+      return span;
+    },
+  } as unknown as Span;
+  return { span, attributes };
+}
+
+const defined = (attributes: Attributes): Attributes => Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== undefined));
+
+describe('the setters per query set what the attribute objects hold, without making one', () => {
+  it.each([
+    ['db.internal', 6432, 'shop'],
+    ['/var/run/postgresql', '5432', ''],
+    [undefined, 'x', undefined],
+    ['', 0, 'orders'],
+  ])('setConnectionAttributes(%j, %j, %j)', (host, port, database) => {
+    const { span, attributes } = recordingOf();
+    const namespace = setConnectionAttributes(span, host, port, database);
+    expect(attributes).toEqual(defined(connectionAttributes(host, port, database)));
+    expect(namespace).toBe(connectionAttributes(host, port, database)['db.namespace']);
+  });
+
+  it.each(['SELECT * FROM products WHERE id = $1', 'CALL refresh_totals()', 'SELEC 1'])('setQueryTextAttributes for %j', (text) => {
+    const { span, attributes } = recordingOf();
+    const summary = summarizeSql(text);
+    setQueryTextAttributes(span, text, summary);
+    expect(attributes).toEqual(defined(queryTextAttributes(text, summary)));
+    expect(attributes['db.query.text']).toBe(text);
   });
 });
 

@@ -2,13 +2,13 @@
 // database conventions and SQL summarizing @tracewire/pg shares. Kept apart
 // from the patch (query.ts) so it reads, and is tested, without it. Nothing
 // here throws into the app.
-import { Context, currentSdk, getTracer, log, Span, SpanKind } from '@tracewire/core';
+import { Context, currentSdk, getTracer, log, Span, SpanKind, SpanOptions } from '@tracewire/core';
 import {
   analyzeSqlCached,
   DB_SYSTEM_NAME,
   parameterAttributes,
   POSTGRESQL,
-  queryTextAttributes,
+  setQueryTextAttributes,
   querySpanName,
   recordQueryOutcome,
 } from '@tracewire/pg';
@@ -37,9 +37,12 @@ export function traceableContext(ctx: Context): Context | undefined {
   return ctx;
 }
 
+/** Every query span's options, made once. */
+const QUERY_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT, attributes: Object.freeze({ [DB_SYSTEM_NAME]: POSTGRESQL }) });
+
 /** Starts the CLIENT span of a query as it starts executing, child of the span active where the query was written. */
 export function startQuerySpan(ctx: Context): Span {
-  return tracer.startSpan(POSTGRESQL, { kind: SpanKind.CLIENT, attributes: { [DB_SYSTEM_NAME]: POSTGRESQL } }, ctx);
+  return tracer.startSpan(POSTGRESQL, QUERY_SPAN, ctx);
 }
 
 /** Rows a result returned: postgres.js's Result (an array with `count` and `columns`), or the array of them a multi-statement query gives. */
@@ -71,7 +74,7 @@ export function endQuerySpan(span: Span, query: QueryOutcome, connection: Connec
       const text = query.string;
       const analysis = typeof text === 'string' ? analyzeSqlCached(text) : undefined;
       if (analysis !== undefined) {
-        span.setAttributes(queryTextAttributes(options.enhancedDatabaseReporting ? (text as string) : analysis.sanitized, analysis));
+        setQueryTextAttributes(span, options.enhancedDatabaseReporting ? (text as string) : analysis.sanitized, analysis);
       }
       if (options.captureParameters && Array.isArray(query.parameters)) span.setAttributes(parameterAttributes(query.parameters));
       span.updateName(querySpanName(analysis, connection?.namespace));
