@@ -12,7 +12,11 @@
 // the instrumentation, GC pauses) and all threads (plus the compiler's and
 // the GC's helper threads).
 //
-// Usage: node instructions.js [express|koa|checkout] [--variants=a,b,…] [--warmup=N] [--requests=N]
+// Usage: node instructions.js [express|koa|checkout] [--variants=a,b,…] [--warmup=N] [--requests=N] [--functions=N]
+// --functions=N also lists, per request, the N functions that executed the
+// most instructions themselves in the last variant, and the N that changed
+// most between the first variant and the last (JavaScript names from
+// `node --perf-basic-prof`, which adds a little to every count).
 // Variants: uninstrumented, context-only (one AsyncLocalStorage around each
 // request, nothing else), sampled-out (tracewire, OTEL_TRACES_SAMPLER=always_off),
 // tracewire, and the bench's peers (otel-lean, otel-auto, dd-trace).
@@ -26,6 +30,7 @@ const { VARIANTS } = require('./lib/variants');
 const { SCENARIOS } = require('./lib/scenarios');
 const { startScenario } = require('./lib/server');
 const { postgresProblem } = require('./lib/postgres');
+const { addSelfCosts, dumpTotal, perfMapLookup } = require('./lib/callgrind');
 
 const uninstrumented = VARIANTS.find((v) => v.name === 'uninstrumented');
 const tracewire = VARIANTS.find((v) => v.name === 'tracewire');
@@ -36,9 +41,9 @@ const ABLATIONS = [
 const ALL = [...VARIANTS, ...ABLATIONS];
 
 function parse(argv) {
-  const out = { scenario: 'koa', variants: ['uninstrumented', 'context-only', 'sampled-out', 'tracewire'], warmup: 3000, requests: 3000 };
+  const out = { scenario: 'koa', variants: ['uninstrumented', 'context-only', 'sampled-out', 'tracewire'], warmup: 3000, requests: 3000, functions: 0 };
   for (const arg of argv) {
-    const m = /^--(variants|warmup|requests)=(.+)$/.exec(arg);
+    const m = /^--(variants|warmup|requests|functions)=(.+)$/.exec(arg);
     if (m && m[1] === 'variants') out.variants = m[2].split(',');
     else if (m) out[m[1]] = Number(m[2]);
     else if (!arg.startsWith('--')) out.scenario = arg;
@@ -52,6 +57,7 @@ function parse(argv) {
     return v;
   });
   if (!(out.warmup >= 0) || !(out.requests > 0)) throw new Error('--warmup must be ≥ 0 and --requests > 0');
+  if (!Number.isInteger(out.functions) || out.functions < 0) throw new Error('--functions must be a whole number ≥ 0');
   return { ...out, scenario, variants };
 }
 
@@ -65,17 +71,13 @@ function load(url, amount) {
   });
 }
 
-/** Instructions (Ir) in one callgrind dump file. */
-function instructions(file) {
-  const m = /^(?:summary|totals):\s*(\d+)/m.exec(fs.readFileSync(file, 'utf8'));
-  if (!m) throw new Error(`no instruction total in ${file}`);
-  return Number(m[1]);
-}
 
 async function measure(variant, scenario, sinks, settings, dir) {
   const out = path.join(dir, variant.name);
   fs.mkdirSync(out, { recursive: true });
-  const launch = (nodeArgs) => ['valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${out}/%p.cg`, process.execPath, ...nodeArgs]];
+  // --perf-basic-prof also turns on V8's event log: kept with the dumps (and removed with them), not in the cwd.
+  const perf = settings.functions > 0 ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${out}/v8.log`] : [];
+  const launch = (nodeArgs) => ['valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${out}/%p.cg`, process.execPath, ...perf, ...nodeArgs]];
   const server = await startScenario(variant, scenario, sinks, { launch });
   try {
     if (settings.warmup > 0) await load(server.url, settings.warmup);
@@ -90,13 +92,24 @@ async function measure(variant, scenario, sinks, settings, dir) {
   let all = 0;
   for (const pid of server.pids) {
     for (const file of fs.readdirSync(out).filter((f) => f.startsWith(`${pid}.cg.1-`))) {
-      const ir = instructions(path.join(out, file));
+      const ir = dumpTotal(path.join(out, file));
       all += ir;
       if (file.endsWith('.1-01')) main += ir;
     }
   }
   if (main === 0) throw new Error(`${variant.name}: callgrind wrote no dump in ${out}`);
-  return { main: main / settings.requests, all: all / settings.requests };
+  let functions;
+  if (settings.functions > 0) {
+    functions = new Map();
+    for (const pid of server.pids) {
+      const perfMap = path.join(os.tmpdir(), `perf-${pid}.map`);
+      const lookup = perfMapLookup(perfMap);
+      for (const file of fs.readdirSync(out).filter((f) => f.startsWith(`${pid}.cg.1-`) && f.endsWith('.1-01'))) addSelfCosts(path.join(out, file), lookup, functions);
+      fs.rmSync(perfMap, { force: true });
+    }
+    for (const [name, ir] of functions) functions.set(name, ir / settings.requests);
+  }
+  return { main: main / settings.requests, all: all / settings.requests, functions };
 }
 
 async function main() {
@@ -135,6 +148,21 @@ async function main() {
   for (const r of rows) {
     console.log(`${r.variant.padEnd(16)}${(Math.round(r.main).toLocaleString('en') + ratio(r.main, base?.main)).padStart(24)}${(Math.round(r.all).toLocaleString('en') + ratio(r.all, base?.all)).padStart(24)}`);
   }
+  if (settings.functions > 0) printFunctions(rows, settings.functions);
+}
+
+/** The last variant's top functions by self instructions per request, and the biggest changes from the first variant. */
+function printFunctions(rows, n) {
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const fmt = (x) => Math.round(x).toLocaleString('en').padStart(9);
+  console.log(`\n${last.variant}: functions by their own instructions per request (main thread)`);
+  for (const [name, ir] of [...last.functions].sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(`${fmt(ir)}  ${name}`);
+  if (first === last) return;
+  console.log(`\n${last.variant} − ${first.variant}: the largest changes per request`);
+  const names = new Set([...first.functions.keys(), ...last.functions.keys()]);
+  const changes = [...names].map((name) => [name, (last.functions.get(name) ?? 0) - (first.functions.get(name) ?? 0)]);
+  for (const [name, delta] of changes.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1])).slice(0, n)) console.log(`${(delta > 0 ? '+' : '') + Math.round(delta).toLocaleString('en')}`.padStart(9) + `  ${name}`);
 }
 
 main().catch((error) => {
