@@ -122,6 +122,12 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+// The last authority (Host header, or what a proxy forwarded) and its parts: a
+// server sees the same one request after request, so it is split once.
+let lastAuthority = '';
+let lastHost = hostOf('');
+let lastPort = portOf('');
+
 /** What a server span usually carries (request attributes, then route and status), besides captured headers. */
 const SERVER_ATTRIBUTES = 14;
 
@@ -169,8 +175,13 @@ function setRequestAttributes(span: Span, req: IncomingMessage, method: string, 
   if (authority !== undefined || targetHost === undefined) {
     authority ??= header(headers, 'host');
     if (authority !== undefined) {
-      targetHost = hostOf(authority);
-      targetPort = portOf(authority);
+      if (authority !== lastAuthority) {
+        lastHost = hostOf(authority);
+        lastPort = portOf(authority);
+        lastAuthority = authority;
+      }
+      targetHost = lastHost;
+      targetPort = lastPort;
     }
   }
   if (targetHost !== undefined && targetHost.length > 0) {

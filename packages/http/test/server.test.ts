@@ -337,6 +337,24 @@ describe('server spans', () => {
     expect(span.attributes).toMatchObject({ 'client.address': '2001:db8::1', 'url.scheme': 'http', 'server.address': 'api.example.com', 'server.port': 8080 });
   });
 
+  it('server.address and server.port follow each request\'s own Host header (one after another, alternating)', async () => {
+    handler = (_req, res) => res.end();
+    const hosts: Array<[string, string, number]> = [
+      ['a.example:8080', 'a.example', 8080],
+      ['a.example:8080', 'a.example', 8080],
+      ['b.example', 'b.example', 80],
+      ['a.example:8080', 'a.example', 8080],
+      ['[::1]:9000', '::1', 9000],
+      ['a.example:8080', 'a.example', 8080],
+    ];
+    for (const [host, address, port] of hosts) {
+      tracing.exporter.reset();
+      await quietly(() => send({ port: app.port, host: '127.0.0.1', headers: { host } }));
+      const span = await serverSpan();
+      expect([span.attributes['server.address'], span.attributes['server.port']]).toEqual([address, port]);
+    }
+  });
+
   it('takes host and path from an absolute-form target', async () => {
     handler = (_req, res) => res.end();
     await raw(app.port, 'GET http://proxied.example:8081/p?token=t HTTP/1.1\r\nHost: ignored\r\nConnection: close\r\n\r\n');
