@@ -32,18 +32,8 @@ export function querySpanName(summary: SqlSummary | undefined, namespace: string
   return summary?.summary ?? namespace ?? POSTGRESQL;
 }
 
-/** Attributes that describe the query text: the text itself and what its summary found. */
-export function queryTextAttributes(text: string, summary: SqlSummary): Attributes {
-  return {
-    [DB_QUERY_TEXT]: text,
-    [DB_QUERY_SUMMARY]: summary.summary,
-    [DB_OPERATION_NAME]: summary.operation,
-    [DB_COLLECTION_NAME]: summary.collection,
-    [DB_STORED_PROCEDURE_NAME]: summary.storedProcedure,
-  };
-}
-
-/** queryTextAttributes set straight on a span, per query: no object made (absent values are skipped by setAttribute). */
+/** The attributes that describe a query's text: the text itself and what its summary found. Set straight on the span, per
+ *  query: no object made (absent values are skipped by setAttribute). */
 export function setQueryTextAttributes(span: Span, text: string, summary: SqlSummary): void {
   span.setAttribute(DB_QUERY_TEXT, text);
   span.setAttribute(DB_QUERY_SUMMARY, summary.summary);

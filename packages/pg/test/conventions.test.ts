@@ -1,10 +1,9 @@
-import { Attributes, AttributeValue, Span } from '@tracewire/core';
+import { Attributes, getTracer, InMemoryExporter, Span, start } from '@tracewire/core';
 import {
   connectionAttributes,
   MAX_RECORDED_PARAMETERS,
   parameterAttributes,
   parameterText,
-  queryTextAttributes,
   querySpanName,
   setConnectionAttributes,
   setQueryTextAttributes,
@@ -51,39 +50,46 @@ describe('connectionAttributes', () => {
   });
 });
 
-/** A span that only records what is set on it, as setAttribute keeps it (undefined values ignored). */
-function recordingOf(): { span: Span; attributes: Attributes } {
-  const attributes: Attributes = {};
-  const span = {
-    setAttribute(key: string, value: AttributeValue | undefined) {
-      if (value !== undefined) attributes[key] = value;
-      return span;
-    },
-  } as unknown as Span;
-  return { span, attributes };
-}
+describe('the setters set a query\'s attributes on its span without making an object', () => {
+  const exporter = new InMemoryExporter();
+  let sdk: ReturnType<typeof start>;
+  beforeAll(() => {
+    sdk = start({ exporter, processor: 'simple', flushOnExit: false });
+  });
+  afterAll(() => sdk.shutdown());
 
-const defined = (attributes: Attributes): Attributes => Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== undefined));
+  /** The attributes a real span ends with after `set` ran on it. */
+  function recorded(set: (span: Span) => void): Attributes {
+    exporter.reset();
+    const span = getTracer('conventions-test').startSpan('q');
+    set(span);
+    span.end();
+    return exporter.spans[0].attributes;
+  }
 
-describe('the setters per query set what the attribute objects hold, without making one', () => {
+  const defined = (attributes: Attributes): Attributes => Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== undefined));
+
   it.each([
     ['db.internal', 6432, 'shop'],
     ['/var/run/postgresql', '5432', ''],
     [undefined, 'x', undefined],
     ['', 0, 'orders'],
-  ])('setConnectionAttributes(%j, %j, %j)', (host, port, database) => {
-    const { span, attributes } = recordingOf();
-    const namespace = setConnectionAttributes(span, host, port, database);
+  ])('setConnectionAttributes(%j, %j, %j) sets what connectionAttributes holds and returns the namespace', (host, port, database) => {
+    let namespace: string | undefined;
+    const attributes = recorded((span) => {
+      namespace = setConnectionAttributes(span, host, port, database);
+    });
     expect(attributes).toEqual(defined(connectionAttributes(host, port, database)));
     expect(namespace).toBe(connectionAttributes(host, port, database)['db.namespace']);
   });
 
-  it.each(['SELECT * FROM products WHERE id = $1', 'CALL refresh_totals()', 'SELEC 1'])('setQueryTextAttributes for %j', (text) => {
-    const { span, attributes } = recordingOf();
-    const summary = summarizeSql(text);
-    setQueryTextAttributes(span, text, summary);
-    expect(attributes).toEqual(defined(queryTextAttributes(text, summary)));
-    expect(attributes['db.query.text']).toBe(text);
+  it.each([
+    ['SELECT * FROM products WHERE id = $1', { 'db.query.summary': 'SELECT products', 'db.operation.name': 'SELECT', 'db.collection.name': 'products' }],
+    ['CALL refresh_totals()', { 'db.query.summary': 'CALL refresh_totals', 'db.operation.name': 'CALL', 'db.stored_procedure.name': 'refresh_totals' }],
+    ['SELEC 1', {}],
+  ])('setQueryTextAttributes for %j: the text and what its summary found', (text, found) => {
+    const attributes = recorded((span) => setQueryTextAttributes(span, text, summarizeSql(text)));
+    expect(attributes).toEqual({ 'db.query.text': text, ...found });
   });
 });
 

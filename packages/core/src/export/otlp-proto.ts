@@ -169,6 +169,14 @@ function recentString(site: number, value: string): EncodedKey | null {
   return encoded;
 }
 
+/** Bytes buf[from, to) as an EncodedString (a whole length-prefixed message), padded to whole words. */
+function copyEncoded(buf: Buffer, from: number, to: number): EncodedString {
+  const length = to - from;
+  const padded = Buffer.alloc((length + 3) & ~3);
+  buf.copy(padded, 0, from, to);
+  return { words: new Int32Array(padded.buffer, padded.byteOffset, padded.length >> 2), length };
+}
+
 function cachedString(value: string): EncodedKey | null {
   let encoded = stringCache.get(value);
   if (encoded === undefined) {
@@ -176,25 +184,15 @@ function cachedString(value: string): EncodedKey | null {
     if (value.length <= CACHED_STRING_MAX) {
       const utf8 = Buffer.from(value, 'utf8');
       // The length varint: ≤ 64 × 3 = 192 bytes, so one or two bytes.
-      const prefix = utf8.length < 0x80 ? [utf8.length] : [(utf8.length & 0x7f) | 0x80, utf8.length >>> 7];
-      const length = prefix.length + utf8.length;
-      const padded = Buffer.alloc((length + 3) & ~3);
-      padded.set(prefix, 0);
-      utf8.copy(padded, prefix.length);
-      encoded = { words: new Int32Array(padded.buffer, padded.byteOffset, padded.length >> 2), length, lastValue: undefined, keyValue: undefined };
+      const prefix = Buffer.from(utf8.length < 0x80 ? [utf8.length] : [(utf8.length & 0x7f) | 0x80, utf8.length >>> 7]);
+      const bytes = Buffer.concat([prefix, utf8]);
+      const { words, length } = copyEncoded(bytes, 0, bytes.length);
+      encoded = { words, length, lastValue: undefined, keyValue: undefined };
     }
     if (stringCache.size >= STRING_CACHE_MAX) stringCache.clear();
     stringCache.set(value, encoded);
   }
   return encoded;
-}
-
-/** Bytes buf[from, to) as an EncodedString (a whole length-prefixed message), padded to whole words. */
-function copyEncoded(buf: Buffer, from: number, to: number): EncodedString {
-  const length = to - from;
-  const padded = Buffer.alloc((length + 3) & ~3);
-  buf.copy(padded, 0, from, to);
-  return { words: new Int32Array(padded.buffer, padded.byteOffset, padded.length >> 2), length };
 }
 
 class ProtoWriter {
