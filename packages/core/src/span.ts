@@ -1,7 +1,7 @@
 // The span object users and instrumentations hold. It has the shape of the
 // @opentelemetry/api Span so a bridge can hand it to OTel-API libraries, and it
 // is also the ReadableSpan the processor queues: ending a span allocates nothing.
-import { fromEpochMillis, now } from './clock';
+import { fromEpochMillis, now, tick, tickAt, tickNanos, tickSeconds } from './clock';
 import { spanIdHex, traceIdHex } from './ids';
 import { state } from './state';
 import {
@@ -43,9 +43,12 @@ const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 const NO_EVENTS: readonly TimedEvent[] = Object.freeze([]);
 const NO_LINKS: readonly Link[] = Object.freeze([]);
 
+function epochMillis(time: TimeInput): number {
+  return typeof time === 'number' ? time : time.getTime();
+}
+
 function toClock(time: TimeInput | undefined): number {
-  if (time === undefined) return now();
-  return fromEpochMillis(typeof time === 'number' ? time : time.getTime());
+  return time === undefined ? now() : fromEpochMillis(epochMillis(time));
 }
 
 /** Milliseconds on the tracer clock from split seconds + nanoseconds. */
@@ -225,7 +228,7 @@ export class RecordingSpan implements Span, ReadableSpan {
   declare readonly _p0: number;
   declare readonly _p1: number;
   declare readonly traceState: string | undefined;
-  /** @internal Start on the tracer clock: whole seconds and nanoseconds (0 ≤ ns ≤ 1e9). */
+  /** @internal Start on the tracer clock: whole seconds and nanoseconds (0 ≤ ns < 1e9). */
   declare readonly _startS: number;
   declare readonly _startNs: number;
   /** @internal End, the same way; _endNs is -1 until the span ends. */
@@ -272,12 +275,10 @@ export class RecordingSpan implements Span, ReadableSpan {
     this._p0 = p0;
     this._p1 = p1;
     this.traceState = traceState;
-    const start = startTime === undefined ? now() : toClock(startTime);
-    const seconds = Math.floor(start / 1000);
-    // `| 0`: small integers keep the fields unboxed. Rounding may give 1e9 ns;
-    // readers carry it (see joinTime).
-    this._startS = seconds | 0;
-    this._startNs = Math.round((start - seconds * 1000) * 1e6) | 0;
+    if (startTime === undefined) tick();
+    else tickAt(epochMillis(startTime));
+    this._startS = tickSeconds;
+    this._startNs = tickNanos;
     this._endS = 0;
     this._endNs = -1;
     this._k0 = undefined;
@@ -494,10 +495,10 @@ export class RecordingSpan implements Span, ReadableSpan {
 
   end(endTime?: TimeInput): void {
     if (this._endNs >= 0) return;
-    const end = endTime === undefined ? now() : toClock(endTime);
-    const seconds = Math.floor(end / 1000);
-    this._endS = seconds | 0;
-    this._endNs = Math.round((end - seconds * 1000) * 1e6) | 0;
+    if (endTime === undefined) tick();
+    else tickAt(epochMillis(endTime));
+    this._endS = tickSeconds;
+    this._endNs = tickNanos;
     ended(this);
   }
 }

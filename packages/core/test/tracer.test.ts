@@ -6,6 +6,7 @@ import {
   InMemoryExporter,
   NonRecordingSpan,
   NOOP_SPAN,
+  now,
   ReadableSpan,
   reserveAttributes,
   Sampler,
@@ -276,6 +277,77 @@ describe('span', () => {
     }
   });
 
+
+  it('an explicit time in whole ms is exported to the exact ns, whatever the origin\'s fraction of a ns', () => {
+    // performance.timeOrigin is a double: its ns part can end in exactly .5 (here 7812.5 ns), where a
+    // detour through float tracer-clock ms rounded twice, once up for the origin and once for the span.
+    for (const fraction of [0.0078125, 0.000244140625, 0.5, 0.9999]) {
+      const origin = Math.floor(performance.timeOrigin) + fraction;
+      jest.isolateModules(() => {
+        Object.defineProperty(performance, 'timeOrigin', { value: origin, configurable: true });
+        try {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const clock = require('../src/clock') as typeof import('../src/clock');
+          for (const epochMs of [Math.floor(origin) - 86_400_123, Math.floor(origin) + 1, Math.floor(origin) + 3_600_000, 1_000]) {
+            clock.tickAt(epochMs);
+            expect(clock.tickNanos).toBeGreaterThanOrEqual(0);
+            expect(clock.tickNanos).toBeLessThan(1e9);
+            const exported = BigInt(clock.tickSeconds + clock.ORIGIN_SECONDS) * 1_000_000_000n + BigInt(clock.tickNanos + clock.ORIGIN_NANOS);
+            expect(exported).toBe(BigInt(epochMs) * 1_000_000n);
+          }
+        } finally {
+          delete (performance as unknown as Record<string, unknown>).timeOrigin;
+        }
+      });
+    }
+    expect(performance.timeOrigin).toBeGreaterThan(1_600_000_000_000); // the prototype's getter is back
+  });
+
+  it('the clock reads process.hrtime but agrees with performance.now() (ms since timeOrigin)', () => {
+    // A sandwich: every reading of ours lies between the two performance.now() around it.
+    // The slack is the error of reading the origin back (half a gap of two hrtime calls).
+    const slackMs = 0.005;
+    for (let i = 0; i < 200; i++) {
+      const before = performance.now();
+      const ms = now();
+      const span = trace.startSpan('sandwich');
+      span.end();
+      const after = performance.now();
+      expect(ms).toBeGreaterThanOrEqual(before - slackMs);
+      expect(ms).toBeLessThanOrEqual(after + slackMs);
+      const done = exporter.spans.pop() as ReadableSpan;
+      expect(done.startTime).toBeGreaterThanOrEqual(ms);
+      expect(done.endTime).toBeGreaterThanOrEqual(done.startTime);
+      expect(done.endTime).toBeLessThanOrEqual(after + slackMs);
+    }
+  });
+
+  it('split span times keep 0 ≤ nanoseconds < 1e9 as the clock crosses whole seconds', async () => {
+    // Start and end read through tick(), which borrows a second whenever hrtime's nanoseconds are below the
+    // origin's (about half of all readings). The getters would hide a negative part; the fields must not have one.
+    type Fields = { _startS: number; _startNs: number; _endS: number; _endNs: number; end(): void };
+    const deadline = Date.now() + 1100;
+    let crossings = 0;
+    let last = -1;
+    let negativeOrOver = 0;
+    let backwards = 0;
+    while (Date.now() < deadline) {
+      for (let i = 0; i < 200; i++) {
+        const span = trace.startSpan('tick') as unknown as Fields;
+        span.end();
+        for (const [s, ns] of [[span._startS, span._startNs], [span._endS, span._endNs]]) {
+          if (!Number.isInteger(s) || !Number.isInteger(ns) || ns < 0 || ns >= 1e9) negativeOrOver++;
+          if (last >= 0 && s > last) crossings++;
+          last = s;
+        }
+        if (span._endS * 1e9 + span._endNs < span._startS * 1e9 + span._startNs) backwards++;
+      }
+      exporter.spans.length = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect({ negativeOrOver, backwards }).toEqual({ negativeOrOver: 0, backwards: 0 });
+    expect(crossings).toBeGreaterThanOrEqual(1);
+  });
   it('ids have the wire format', () => {
     const span = trace.startSpan('ids');
     const ctx = span.spanContext();

@@ -587,7 +587,7 @@ class ProtoWriter {
     this.pos += 4;
   }
 
-  /** fixed64 epoch nanoseconds of a split tracer-clock time (a RecordingSpan's; 0 ≤ nanos ≤ 1e9). */
+  /** fixed64 epoch nanoseconds of a split tracer-clock time (a RecordingSpan's; 0 ≤ nanos < 1e9). */
   splitTimeField(tagByte: number, clockSeconds: number, clockNanos: number): void {
     let seconds = clockSeconds + ORIGIN_SECONDS;
     let nanos = clockNanos + ORIGIN_NANOS;
