@@ -432,4 +432,36 @@ describe('attribute values that repeat from span to span (the encoder copies a K
       await sdk.shutdown();
     }
   });
+
+  test('keys looked up by their position in the span: orders that change, keys past the positions, long keys', async () => {
+    // The encoder remembers the key last seen at each attribute position of a recording span (the first 35);
+    // a span with its keys in another order, more keys than positions, or keys too long to cache must still
+    // decode to exactly its own attributes, in one batch and a span at a time.
+    const memory = new InMemoryExporter();
+    const sdk = start({ exporter: memory, processor: 'simple', flushOnExit: false });
+    try {
+      const tracer = getTracer('@tracewire/position-test');
+      const keys = Array.from({ length: 40 }, (_, i) => `pos.${i}`);
+      const orders = [keys, [...keys].reverse(), keys, keys.slice(0, 10), [...keys.slice(5), ...keys.slice(0, 5)], keys, [`long.${'k'.repeat(80)}`, ...keys]];
+      const expected: Array<Record<string, AttributeValue>> = [];
+      orders.forEach((order, n) => {
+        const span = tracer.startSpan(`span ${n}`);
+        const attrs: Record<string, AttributeValue> = {};
+        order.forEach((key, i) => {
+          const value = i % 3 === 0 ? `${key}=${n}` : i % 3 === 1 ? i * 1000 + n : n % 2 === 0;
+          span.setAttribute(key, value);
+          attrs[key] = value;
+        });
+        span.end();
+        expected.push(attrs);
+      });
+      const recorded = [...memory.spans];
+      for (const batch of [recorded, ...recorded.map((s) => [s]), recorded]) {
+        const got = flattenRequest(decodeOtlpProtoRequest(encodeOtlpProto(batch, testResource)));
+        expect(got.map((s) => s.attributes)).toEqual(batch.map((s) => expected[recorded.indexOf(s)]));
+      }
+    } finally {
+      await sdk.shutdown();
+    }
+  });
 });

@@ -154,13 +154,18 @@ const stringCache = new Map<string, EncodedKey | null>();
 const STRING_CACHE_MAX = 1024;
 const CACHED_STRING_MAX = 64;
 
-// The last string looked up at each of a few call sites (span name, the
-// inline attribute keys): consecutive spans of a batch mostly repeat them,
+// The last string looked up at each of a few call sites (span name, then the
+// attribute keys of a RecordingSpan by position: the three inline ones and the
+// first OVERFLOW_SITES of its overflow array): consecutive spans of a batch
+// mostly repeat them (an instrumentation sets its attributes in one order),
 // and comparing to the last one is cheaper than a Map lookup.
-const recentStrings: Array<string | undefined> = [undefined, undefined, undefined, undefined];
-const recentEncoded: Array<EncodedKey | null> = [null, null, null, null];
+const OVERFLOW_SITES = 32;
+const FIRST_OVERFLOW_SITE = 4;
+const SITES = FIRST_OVERFLOW_SITE + OVERFLOW_SITES;
+const recentStrings: Array<string | undefined> = new Array<string | undefined>(SITES).fill(undefined);
+const recentEncoded: Array<EncodedKey | null> = new Array<EncodedKey | null>(SITES).fill(null);
 
-/** cachedString, remembering the last answer for call site `site` (0-3). */
+/** cachedString, remembering the last answer for call site `site` (0 to SITES - 1). */
 function recentString(site: number, value: string): EncodedKey | null {
   if (recentStrings[site] === value) return recentEncoded[site];
   const encoded = cachedString(value);
@@ -453,8 +458,8 @@ class ProtoWriter {
     this.longKeyValue(tagByte, key, value);
   }
 
-  /** keyValue for an inline attribute of a RecordingSpan (`site` 1-3: its position). */
-  inlineKeyValue(site: number, key: string, value: AttributeValue): void {
+  /** keyValue for an attribute of a RecordingSpan at call site `site` (see recentString). */
+  siteKeyValue(site: number, key: string, value: AttributeValue): void {
     const encodedKey = recentString(site, key);
     if (encodedKey !== null && this.repeatedKeyValue(SPAN_ATTRIBUTES, encodedKey, value)) return;
     this.longKeyValue(SPAN_ATTRIBUTES, key, value);
@@ -598,12 +603,19 @@ class ProtoWriter {
     this.epochField(tagByte, seconds, nanos);
   }
 
-  /** The overflow attributes of a RecordingSpan: its flat [key, value, …] array. */
-  attributePairs(tagByte: number, pairs: unknown[]): void {
-    for (let i = 0; i < pairs.length; i += 2) {
+  /** The overflow attributes of a RecordingSpan: its flat [key, value, …] array (keys by position, then by Map). */
+  attributePairs(pairs: unknown[]): void {
+    const sites = Math.min(pairs.length, OVERFLOW_SITES * 2);
+    let i = 0;
+    for (; i < sites; i += 2) {
       const key = pairs[i];
       if (key === undefined) return;
-      this.keyValue(tagByte, key as string, pairs[i + 1] as AttributeValue);
+      this.siteKeyValue(FIRST_OVERFLOW_SITE + (i >> 1), key as string, pairs[i + 1] as AttributeValue);
+    }
+    for (; i < pairs.length; i += 2) {
+      const key = pairs[i];
+      if (key === undefined) return;
+      this.keyValue(SPAN_ATTRIBUTES, key as string, pairs[i + 1] as AttributeValue);
     }
   }
 
@@ -647,12 +659,12 @@ class ProtoWriter {
     this.splitTimeField(SPAN_START_TIME, span._startS, span._startNs);
     this.splitTimeField(SPAN_END_TIME, span._endS, span._endNs);
     if (span._k0 !== undefined) {
-      this.inlineKeyValue(1, span._k0, span._v0 as AttributeValue);
+      this.siteKeyValue(1, span._k0, span._v0 as AttributeValue);
       if (span._k1 !== undefined) {
-        this.inlineKeyValue(2, span._k1, span._v1 as AttributeValue);
+        this.siteKeyValue(2, span._k1, span._v1 as AttributeValue);
         if (span._k2 !== undefined) {
-          this.inlineKeyValue(3, span._k2, span._v2 as AttributeValue);
-          if (span._attrs !== undefined) this.attributePairs(SPAN_ATTRIBUTES, span._attrs);
+          this.siteKeyValue(3, span._k2, span._v2 as AttributeValue);
+          if (span._attrs !== undefined) this.attributePairs(span._attrs);
         }
       }
     }
