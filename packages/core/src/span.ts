@@ -570,6 +570,60 @@ export class NonRecordingSpan implements Span {
   }
 }
 
+/**
+ * A span this tracer sampled out. It records nothing, but has real ids, so a
+ * downstream service sees "not sampled" in the same trace. The ids stay 32-bit
+ * words, as in a RecordingSpan; the SpanContext and its hex strings are made
+ * when first asked for (propagation, the user's code): a sampled-out request
+ * that calls nothing downstream never makes them, and a child of this span
+ * takes the words as they are.
+ */
+export class UnsampledSpan extends NonRecordingSpan {
+  /** @internal Trace id and span id words, as in RecordingSpan. */
+  declare readonly _t0: number;
+  declare readonly _t1: number;
+  declare readonly _t2: number;
+  declare readonly _t3: number;
+  declare readonly _s0: number;
+  declare readonly _s1: number;
+  declare readonly traceState: string | undefined;
+  /** @internal The parent's trace id string when it had one already, else undefined until spanContext(). */
+  declare private traceIdText: string | undefined;
+  declare private built: SpanContext | undefined;
+
+  constructor(t0: number, t1: number, t2: number, t3: number, s0: number, s1: number, traceState: string | undefined, traceId: string | undefined) {
+    super(INVALID_SPAN_CONTEXT);
+    this._t0 = t0;
+    this._t1 = t1;
+    this._t2 = t2;
+    this._t3 = t3;
+    this._s0 = s0;
+    this._s1 = s1;
+    this.traceState = traceState;
+    this.traceIdText = traceId;
+    this.built = undefined;
+  }
+
+  override spanContext(): SpanContext {
+    let context = this.built;
+    if (context === undefined) {
+      context = this.built = {
+        traceId: this.traceIdText ?? traceIdHex(this._t0, this._t1, this._t2, this._t3),
+        spanId: spanIdHex(this._s0, this._s1),
+        traceFlags: TraceFlags.NONE,
+        traceState: this.traceState,
+        isRemote: false,
+      };
+    }
+    return context;
+  }
+
+  /** @internal The trace id string if one exists already (a child reuses it); never builds it. */
+  _traceIdText(): string | undefined {
+    return this.built !== undefined ? this.built.traceId : this.traceIdText;
+  }
+}
+
 export const INVALID_SPAN_CONTEXT: SpanContext = Object.freeze({
   traceId: '00000000000000000000000000000000',
   spanId: '0000000000000000',

@@ -3,9 +3,9 @@
 // of @tracewire/core in the process shares it. Until start() runs, or with
 // OTEL_SDK_DISABLED=true, every span is the shared no-op span.
 import { activeContext, Context, contextWithSpan, withContext } from './context';
-import { hexWord, idWords, spanIdHex, takeWords, traceIdHex } from './ids';
+import { hexWord, idWords, takeWords, traceIdHex } from './ids';
 import { FastSampler, SAMPLE_WORDS } from './sampler';
-import { exceptionAttributes, INVALID_SPAN_CONTEXT, NonRecordingSpan, RecordingSpan, Span, TimeInput } from './span';
+import { exceptionAttributes, INVALID_SPAN_CONTEXT, NonRecordingSpan, RecordingSpan, Span, TimeInput, UnsampledSpan } from './span';
 import { state } from './state';
 import { Attributes, InstrumentationScope, Link, SpanContext, SpanKind, SpanStatusCode, TraceFlags } from './types';
 
@@ -57,7 +57,9 @@ function startRoot(scope: InstrumentationScope, name: string, options: SpanOptio
 
 /** A span in the parent's trace. */
 function startChild(scope: InstrumentationScope, name: string, options: SpanOptions | undefined, parent: Span): Span {
-  if (!(parent instanceof RecordingSpan)) return startChildOfContext(scope, name, options, parent.spanContext());
+  if (!(parent instanceof RecordingSpan)) {
+    return parent instanceof UnsampledSpan ? startChildOfUnsampled(scope, name, options, parent) : startChildOfContext(scope, name, options, parent.spanContext());
+  }
   const w = idWords;
   let i = takeWords(2);
   while ((w[i] | w[i + 1]) === 0) i = takeWords(2);
@@ -105,19 +107,32 @@ function sampleSlow(parent: SpanContext | undefined, t0: number, t1: number, t2:
   return state.sampler.shouldSample(parent, parent !== undefined ? parent.traceId : traceIdHex(t0, t1, t2, t3));
 }
 
-/** Not recorded, but a real context so downstream services see "not sampled". */
+/** Not recorded, but real ids so downstream services see "not sampled" (hex strings made when asked for). */
 function unsampled(
   parent: SpanContext | undefined,
   t0: number, t1: number, t2: number, t3: number, s0: number, s1: number,
   traceState: string | undefined,
 ): Span {
-  return new NonRecordingSpan({
-    traceId: parent !== undefined ? parent.traceId : traceIdHex(t0, t1, t2, t3),
-    spanId: spanIdHex(s0, s1),
-    traceFlags: TraceFlags.NONE,
-    traceState,
-    isRemote: false,
-  });
+  return new UnsampledSpan(t0, t1, t2, t3, s0, s1, traceState, parent !== undefined ? parent.traceId : undefined);
+}
+
+/** A child of a span this tracer sampled out: the parent's words, no strings (unless a user's sampler wants them). */
+function startChildOfUnsampled(scope: InstrumentationScope, name: string, options: SpanOptions | undefined, parent: UnsampledSpan): Span {
+  const w = idWords;
+  let i = takeWords(2);
+  while ((w[i] | w[i + 1]) === 0) i = takeWords(2);
+  const s0 = w[i];
+  const s1 = w[i + 1];
+  const sample = (state.sampler as FastSampler)[SAMPLE_WORDS];
+  if (sample === undefined ? !sampleSlow(parent.spanContext(), parent._t0, parent._t1, parent._t2, parent._t3) : !sample(TraceFlags.NONE, false, parent._t2, parent._t3)) {
+    return new UnsampledSpan(parent._t0, parent._t1, parent._t2, parent._t3, s0, s1, parent.traceState, parent._traceIdText());
+  }
+  return new RecordingSpan(
+    spanName(name), spanKind(options), scope,
+    parent._t0, parent._t1, parent._t2, parent._t3, s0, s1,
+    parent._s0, parent._s1, false, parent.traceState,
+    options === undefined ? undefined : options.startTime,
+  );
 }
 
 function applyOptions(span: Span, options: SpanOptions): void {

@@ -3,12 +3,15 @@ import {
   Attributes,
   bind,
   contextWithSpan,
+  extract,
   InMemoryExporter,
+  inject,
   NonRecordingSpan,
   NOOP_SPAN,
   now,
   ReadableSpan,
   reserveAttributes,
+  ROOT_CONTEXT,
   Sampler,
   Sdk,
   Span,
@@ -322,6 +325,36 @@ describe('span', () => {
     }
   });
 
+  it('the clock\'s origin is read back from the tightest of a few readings (a slow first performance.now() does not skew it)', () => {
+    const real = performance.now.bind(performance);
+    let calls = 0;
+    const spy = jest.spyOn(performance, 'now').mockImplementation(() => {
+      // The first call stalls 200 µs after reading: an origin taken from it alone would be ~100 µs off.
+      const value = real();
+      if (calls++ === 0) {
+        const until = real() + 0.2;
+        while (real() < until);
+      }
+      return value;
+    });
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const clock = require('../src/clock') as typeof import('../src/clock');
+        clock.now(); // the clock starts here, through the stalling spy
+        spy.mockRestore();
+        const before = performance.now();
+        const ms = clock.now();
+        const after = performance.now();
+        expect(ms).toBeGreaterThanOrEqual(before - 0.005);
+        expect(ms).toBeLessThanOrEqual(after + 0.005);
+      });
+      expect(calls).toBeGreaterThan(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('split span times keep 0 ≤ nanoseconds < 1e9 as the clock crosses whole seconds', async () => {
     // Start and end read through tick(), which borrows a second whenever hrtime's nanoseconds are below the
     // origin's (about half of all readings). The getters would hide a negative part; the fields must not have one.
@@ -395,6 +428,65 @@ describe('disabled and sampled-out', () => {
       child.end();
     });
     expect(exporter.spans).toHaveLength(0);
+  });
+
+  it('a sampled-out span keeps real ids: one trace, its own span id, flags 00 on the wire, whichever is read first', async () => {
+    await restart({ OTEL_TRACES_SAMPLER: 'always_off' });
+    const root = trace.startSpan('root');
+    // A child and a grandchild before anything asked the root for its context: they take its id words.
+    const child = withContext(contextWithSpan(activeContext(), root), () => trace.startSpan('child'));
+    const grandchild = withContext(contextWithSpan(activeContext(), child), () => trace.startSpan('grandchild'));
+    const contexts = [grandchild.spanContext(), child.spanContext(), root.spanContext()];
+    for (const c of contexts) {
+      expect(c).toEqual({ traceId: expect.stringMatching(/^[0-9a-f]{32}$/), spanId: expect.stringMatching(/^[0-9a-f]{16}$/), traceFlags: 0, traceState: undefined, isRemote: false });
+      expect(c.traceId).not.toBe('0'.repeat(32));
+    }
+    expect(new Set(contexts.map((c) => c.traceId)).size).toBe(1);
+    expect(new Set(contexts.map((c) => c.spanId)).size).toBe(3);
+    expect(root.spanContext()).toBe(contexts[2]); // made once
+    // After the root's context exists, a new child reuses its trace id string.
+    const late = withContext(contextWithSpan(activeContext(), root), () => trace.startSpan('late'));
+    expect(late.spanContext().traceId).toBe(contexts[2].traceId);
+    const headers: Record<string, string> = {};
+    inject(contextWithSpan(ROOT_CONTEXT, grandchild), headers);
+    expect(headers.traceparent).toBe(`00-${contexts[0].traceId}-${contexts[0].spanId}-00`);
+    for (const span of [root, child, grandchild, late]) {
+      expect(span.isRecording()).toBe(false);
+      expect(span).toBeInstanceOf(NonRecordingSpan);
+      span.end();
+    }
+    expect(exporter.spans).toHaveLength(0);
+  });
+
+  it('a sampled-out remote parent\'s trace state and trace id carry to its unsampled children', async () => {
+    await restart({ OTEL_TRACES_SAMPLER: 'parentbased_always_on' });
+    const parent = extract(ROOT_CONTEXT, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00', tracestate: 'rojo=00f067aa0ba902b7' });
+    const child = withContext(parent, () => trace.startSpan('child'));
+    const grandchild = withContext(contextWithSpan(parent, child), () => trace.startSpan('grandchild'));
+    for (const span of [child, grandchild]) {
+      expect(span.isRecording()).toBe(false);
+      expect(span.spanContext()).toMatchObject({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', traceFlags: 0, traceState: 'rojo=00f067aa0ba902b7', isRemote: false });
+    }
+    expect(grandchild.spanContext().spanId).not.toBe(child.spanContext().spanId);
+  });
+
+  it('a user\'s sampler may record a child of a sampled-out span: same trace, that span as parent', async () => {
+    const asked: Array<[SpanContext | undefined, string]> = [];
+    const sampler: Sampler = { description: 'children only', shouldSample: (p, traceId) => (asked.push([p, traceId]), p !== undefined) };
+    await restart({}, sampler);
+    const root = trace.startSpan('root');
+    const child = withContext(contextWithSpan(activeContext(), root), () => trace.startSpan('child'));
+    child.end();
+    root.end();
+    expect(root.isRecording()).toBe(false);
+    expect(child.isRecording()).toBe(false); // ended
+    const done = byName('child');
+    expect(done.traceId).toBe(root.spanContext().traceId);
+    expect(done.parentSpanId).toBe(root.spanContext().spanId);
+    expect(asked[1][0]).toBe(root.spanContext());
+    expect(asked[1][1]).toBe(root.spanContext().traceId);
+    expect(asked[0][1]).toBe(root.spanContext().traceId);
+    expect(exporter.spans.map((s) => s.name)).toEqual(['child']);
   });
 });
 
