@@ -12,11 +12,13 @@
 // the instrumentation, GC pauses) and all threads (plus the compiler's and
 // the GC's helper threads).
 //
-// Usage: node instructions.js [express|koa|checkout] [--variants=a,b,…] [--warmup=N] [--requests=N] [--functions=N]
+// Usage: node instructions.js [express|koa|checkout] [--variants=a,b,…] [--warmup=N] [--requests=N] [--functions=N] [--callers=REGEX]
 // --functions=N also lists, per request, the N functions that executed the
 // most instructions themselves in the last variant, and the N that changed
 // most between the first variant and the last (JavaScript names from
 // `node --perf-basic-prof`, which adds a little to every count).
+// --callers=REGEX (with --functions) also lists who called the functions whose
+// names match, and what each caller spent in them per request (inclusive).
 // Variants: uninstrumented, context-only (one AsyncLocalStorage around each
 // request, nothing else), sampled-out (tracewire, OTEL_TRACES_SAMPLER=always_off),
 // tracewire, and the bench's peers (otel-lean, otel-auto, dd-trace).
@@ -30,7 +32,7 @@ const { VARIANTS } = require('./lib/variants');
 const { SCENARIOS } = require('./lib/scenarios');
 const { startScenario } = require('./lib/server');
 const { postgresProblem } = require('./lib/postgres');
-const { addSelfCosts, dumpTotal, perfMapLookup } = require('./lib/callgrind');
+const { addCallerCosts, addSelfCosts, dumpTotal, perfMapLookup } = require('./lib/callgrind');
 
 const uninstrumented = VARIANTS.find((v) => v.name === 'uninstrumented');
 const tracewire = VARIANTS.find((v) => v.name === 'tracewire');
@@ -41,10 +43,11 @@ const ABLATIONS = [
 const ALL = [...VARIANTS, ...ABLATIONS];
 
 function parse(argv) {
-  const out = { scenario: 'koa', variants: ['uninstrumented', 'context-only', 'sampled-out', 'tracewire'], warmup: 3000, requests: 3000, functions: 0 };
+  const out = { scenario: 'koa', variants: ['uninstrumented', 'context-only', 'sampled-out', 'tracewire'], warmup: 3000, requests: 3000, functions: 0, callers: undefined };
   for (const arg of argv) {
-    const m = /^--(variants|warmup|requests|functions)=(.+)$/.exec(arg);
+    const m = /^--(variants|warmup|requests|functions|callers)=(.+)$/.exec(arg);
     if (m && m[1] === 'variants') out.variants = m[2].split(',');
+    else if (m && m[1] === 'callers') out.callers = m[2];
     else if (m) out[m[1]] = Number(m[2]);
     else if (!arg.startsWith('--')) out.scenario = arg;
     else throw new Error(`unknown option ${arg}`);
@@ -58,6 +61,14 @@ function parse(argv) {
   });
   if (!(out.warmup >= 0) || !(out.requests > 0)) throw new Error('--warmup must be ≥ 0 and --requests > 0');
   if (!Number.isInteger(out.functions) || out.functions < 0) throw new Error('--functions must be a whole number ≥ 0');
+  if (out.callers !== undefined) {
+    if (out.functions === 0) throw new Error('--callers needs --functions=N (function names come from the same profile)');
+    try {
+      out.callers = new RegExp(out.callers);
+    } catch (error) {
+      throw new Error(`--callers: not a regular expression (${error.message})`);
+    }
+  }
   return { ...out, scenario, variants };
 }
 
@@ -99,17 +110,23 @@ async function measure(variant, scenario, sinks, settings, dir) {
   }
   if (main === 0) throw new Error(`${variant.name}: callgrind wrote no dump in ${out}`);
   let functions;
+  let callers;
   if (settings.functions > 0) {
     functions = new Map();
+    callers = new Map();
     for (const pid of server.pids) {
       const perfMap = path.join(os.tmpdir(), `perf-${pid}.map`);
       const lookup = perfMapLookup(perfMap);
-      for (const file of fs.readdirSync(out).filter((f) => f.startsWith(`${pid}.cg.1-`) && f.endsWith('.1-01'))) addSelfCosts(path.join(out, file), lookup, functions);
+      for (const file of fs.readdirSync(out).filter((f) => f.startsWith(`${pid}.cg.1-`) && f.endsWith('.1-01'))) {
+        addSelfCosts(path.join(out, file), lookup, functions);
+        if (settings.callers) addCallerCosts(path.join(out, file), lookup, settings.callers, callers);
+      }
       fs.rmSync(perfMap, { force: true });
     }
     for (const [name, ir] of functions) functions.set(name, ir / settings.requests);
+    for (const [name, ir] of callers) callers.set(name, ir / settings.requests);
   }
-  return { main: main / settings.requests, all: all / settings.requests, functions };
+  return { main: main / settings.requests, all: all / settings.requests, functions, callers };
 }
 
 async function main() {
@@ -149,6 +166,18 @@ async function main() {
     console.log(`${r.variant.padEnd(16)}${(Math.round(r.main).toLocaleString('en') + ratio(r.main, base?.main)).padStart(24)}${(Math.round(r.all).toLocaleString('en') + ratio(r.all, base?.all)).padStart(24)}`);
   }
   if (settings.functions > 0) printFunctions(rows, settings.functions);
+  if (settings.callers) printCallers(rows, settings.functions, settings.callers);
+}
+
+/** Per variant, the callers of the functions matching --callers and what they spent in them per request (inclusive). */
+function printCallers(rows, n, pattern) {
+  const fmt = (x) => Math.round(x).toLocaleString('en').padStart(9);
+  for (const row of rows) {
+    console.log(`\n${row.variant}: callers of ${pattern}, instructions per request spent in the callee (inclusive)`);
+    const list = [...row.callers].sort((a, b) => b[1] - a[1]).slice(0, n);
+    if (list.length === 0) console.log('  (no calls)');
+    for (const [name, ir] of list) console.log(`${fmt(ir)}  ${name}`);
+  }
 }
 
 /** The last variant's top functions by self instructions per request, and the biggest changes from the first variant. */

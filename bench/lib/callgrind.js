@@ -75,4 +75,41 @@ function addSelfCosts(dumpFile, lookup, into) {
   }
 }
 
-module.exports = { dumpTotal, perfMapLookup, addSelfCosts };
+/**
+ * Adds, for each function whose name matches `pattern`, what each of its
+ * callers spent in it (inclusive: the callee and everything it called) to
+ * `into` ("caller -> callee" → count). A builtin such as
+ * Builtins_KeyedLoadIC_Megamorphic or a runtime function is only a symptom;
+ * this says whose code pays it.
+ */
+function addCallerCosts(dumpFile, lookup, pattern, into) {
+  const names = new Map();
+  const name = (spec) => {
+    const m = /^\((\d+)\)(?: (.*))?$/.exec(spec);
+    if (!m) return spec;
+    if (m[2] !== undefined) names.set(m[1], m[2]);
+    return names.get(m[1]);
+  };
+  const readable = (raw) => {
+    const address = /^0x([0-9a-f]+)/.exec(raw);
+    const resolved = address ? lookup(parseInt(address[1], 16)) ?? raw : raw;
+    return resolved.replace(/^JS:[*^~+]?/, '').replace(/:\d+:\d+$/, '');
+  };
+  let fn = '';
+  let callee = '';
+  let callCost = false;
+  for (const line of fs.readFileSync(dumpFile, 'utf8').split('\n')) {
+    if (line.startsWith('fn=')) fn = readable(name(line.slice(3)));
+    else if (line.startsWith('cfn=')) callee = readable(name(line.slice(4)));
+    else if (line.startsWith('calls=')) callCost = true;
+    else if (callCost && /^[+\-*0-9]/.test(line)) {
+      callCost = false;
+      if (pattern.test(callee)) {
+        const key = `${fn} -> ${callee}`;
+        into.set(key, (into.get(key) ?? 0) + Number(line.split(' ')[1] ?? 0));
+      }
+    }
+  }
+}
+
+module.exports = { dumpTotal, perfMapLookup, addSelfCosts, addCallerCosts };
