@@ -386,6 +386,12 @@ export class RecordingSpan implements Span, ReadableSpan {
     return this._endNs < 0;
   }
 
+  /** @internal The trace id string if spanContext() made it already (a child reuses it); never makes it. */
+  _traceIdText(): string | undefined {
+    const extras = this._extras;
+    return extras === undefined || extras.context === undefined ? undefined : extras.context.traceId;
+  }
+
   setAttribute(key: string, value: AttributeValue | undefined): this {
     if (this._endNs >= 0 || typeof key !== 'string' || key.length === 0) return this;
     const stored = attributeValue(value, state.limits.attributeValueLengthLimit);

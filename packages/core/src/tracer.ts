@@ -57,17 +57,25 @@ function startRoot(scope: InstrumentationScope, name: string, options: SpanOptio
 
 /** A span in the parent's trace. */
 function startChild(scope: InstrumentationScope, name: string, options: SpanOptions | undefined, parent: Span): Span {
-  if (!(parent instanceof RecordingSpan)) {
-    return parent instanceof UnsampledSpan ? startChildOfUnsampled(scope, name, options, parent) : startChildOfContext(scope, name, options, parent.spanContext());
-  }
+  if (parent instanceof RecordingSpan) return startChildOfOurs(scope, name, options, parent, TraceFlags.SAMPLED);
+  if (parent instanceof UnsampledSpan) return startChildOfOurs(scope, name, options, parent, TraceFlags.NONE);
+  return startChildOfContext(scope, name, options, parent.spanContext());
+}
+
+/** A child of one of this tracer's spans, sampled or not: the parent's id words as they are, no strings
+ *  (unless a user's sampler wants the parent's SpanContext). */
+function startChildOfOurs(
+  scope: InstrumentationScope, name: string, options: SpanOptions | undefined,
+  parent: RecordingSpan | UnsampledSpan, parentFlags: number,
+): Span {
   const w = idWords;
   let i = takeWords(2);
   while ((w[i] | w[i + 1]) === 0) i = takeWords(2);
   const s0 = w[i];
   const s1 = w[i + 1];
   const sample = (state.sampler as FastSampler)[SAMPLE_WORDS];
-  if (sample === undefined ? !sampleSlow(parent.spanContext(), parent._t0, parent._t1, parent._t2, parent._t3) : !sample(TraceFlags.SAMPLED, false, parent._t2, parent._t3)) {
-    return unsampled(parent.spanContext(), parent._t0, parent._t1, parent._t2, parent._t3, s0, s1, parent.traceState);
+  if (sample === undefined ? !sampleSlow(parent.spanContext(), parent._t0, parent._t1, parent._t2, parent._t3) : !sample(parentFlags, false, parent._t2, parent._t3)) {
+    return new UnsampledSpan(parent._t0, parent._t1, parent._t2, parent._t3, s0, s1, parent.traceState, parent._traceIdText());
   }
   return new RecordingSpan(
     spanName(name), spanKind(options), scope,
@@ -114,25 +122,6 @@ function unsampled(
   traceState: string | undefined,
 ): Span {
   return new UnsampledSpan(t0, t1, t2, t3, s0, s1, traceState, parent !== undefined ? parent.traceId : undefined);
-}
-
-/** A child of a span this tracer sampled out: the parent's words, no strings (unless a user's sampler wants them). */
-function startChildOfUnsampled(scope: InstrumentationScope, name: string, options: SpanOptions | undefined, parent: UnsampledSpan): Span {
-  const w = idWords;
-  let i = takeWords(2);
-  while ((w[i] | w[i + 1]) === 0) i = takeWords(2);
-  const s0 = w[i];
-  const s1 = w[i + 1];
-  const sample = (state.sampler as FastSampler)[SAMPLE_WORDS];
-  if (sample === undefined ? !sampleSlow(parent.spanContext(), parent._t0, parent._t1, parent._t2, parent._t3) : !sample(TraceFlags.NONE, false, parent._t2, parent._t3)) {
-    return new UnsampledSpan(parent._t0, parent._t1, parent._t2, parent._t3, s0, s1, parent.traceState, parent._traceIdText());
-  }
-  return new RecordingSpan(
-    spanName(name), spanKind(options), scope,
-    parent._t0, parent._t1, parent._t2, parent._t3, s0, s1,
-    parent._s0, parent._s1, false, parent.traceState,
-    options === undefined ? undefined : options.startTime,
-  );
 }
 
 function applyOptions(span: Span, options: SpanOptions): void {
