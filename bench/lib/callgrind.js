@@ -43,46 +43,15 @@ function perfMapLookup(file) {
 }
 
 /**
- * Adds each function's self instructions in `dumpFile` to `into` (name →
- * count). A cost line right after a `calls=` line is the inclusive cost of
- * that call, which belongs to the callee, so it is skipped. Names of JIT code
- * (an address) go through `lookup`; the line:column of a JS name is dropped,
- * so the same function compares across builds.
+ * Walks the cost lines of a callgrind dump: onCost(fn, callee, count) for
+ * each, where callee is the called function for a cost line right after a
+ * `calls=` line (the inclusive cost of that call) and undefined for the
+ * function's own instructions. Names of JIT code (an address) go through
+ * `lookup`; the line:column of a JS name is dropped, so the same function
+ * compares across builds.
  */
-function addSelfCosts(dumpFile, lookup, into) {
-  const names = new Map();
-  const name = (spec) => {
-    const m = /^\((\d+)\)(?: (.*))?$/.exec(spec);
-    if (!m) return spec;
-    if (m[2] !== undefined) names.set(m[1], m[2]);
-    return names.get(m[1]);
-  };
-  const readable = (raw) => {
-    const address = /^0x([0-9a-f]+)/.exec(raw);
-    const resolved = address ? lookup(parseInt(address[1], 16)) ?? raw : raw;
-    return resolved.replace(/^JS:[*^~+]?/, '').replace(/:\d+:\d+$/, '');
-  };
-  let fn = '';
-  let callCost = false;
-  for (const line of fs.readFileSync(dumpFile, 'utf8').split('\n')) {
-    if (line.startsWith('fn=')) fn = readable(name(line.slice(3)));
-    else if (line.startsWith('cfn=')) name(line.slice(4));
-    else if (line.startsWith('calls=')) callCost = true;
-    else if (/^[+\-*0-9]/.test(line)) {
-      if (callCost) callCost = false;
-      else into.set(fn, (into.get(fn) ?? 0) + Number(line.split(' ')[1] ?? 0));
-    }
-  }
-}
-
-/**
- * Adds, for each function whose name matches `pattern`, what each of its
- * callers spent in it (inclusive: the callee and everything it called) to
- * `into` ("caller -> callee" → count). A builtin such as
- * Builtins_KeyedLoadIC_Megamorphic or a runtime function is only a symptom;
- * this says whose code pays it.
- */
-function addCallerCosts(dumpFile, lookup, pattern, into) {
+function walkCosts(dumpFile, lookup, onCost) {
+  // Callgrind names each function once, "(id) name", and by "(id)" after that.
   const names = new Map();
   const name = (spec) => {
     const m = /^\((\d+)\)(?: (.*))?$/.exec(spec);
@@ -102,14 +71,33 @@ function addCallerCosts(dumpFile, lookup, pattern, into) {
     if (line.startsWith('fn=')) fn = readable(name(line.slice(3)));
     else if (line.startsWith('cfn=')) callee = readable(name(line.slice(4)));
     else if (line.startsWith('calls=')) callCost = true;
-    else if (callCost && /^[+\-*0-9]/.test(line)) {
+    else if (/^[+\-*0-9]/.test(line)) {
+      onCost(fn, callCost ? callee : undefined, Number(line.split(' ')[1] ?? 0));
       callCost = false;
-      if (pattern.test(callee)) {
-        const key = `${fn} -> ${callee}`;
-        into.set(key, (into.get(key) ?? 0) + Number(line.split(' ')[1] ?? 0));
-      }
     }
   }
+}
+
+/** Adds each function's self instructions in `dumpFile` to `into` (name → count). */
+function addSelfCosts(dumpFile, lookup, into) {
+  walkCosts(dumpFile, lookup, (fn, callee, count) => {
+    if (callee === undefined) into.set(fn, (into.get(fn) ?? 0) + count);
+  });
+}
+
+/**
+ * Adds, for each function whose name matches `pattern`, what each of its
+ * callers spent in it (inclusive: the callee and everything it called) to
+ * `into` ("caller -> callee" → count). A builtin such as
+ * Builtins_KeyedLoadIC_Megamorphic or a runtime function is only a symptom;
+ * this says whose code pays it.
+ */
+function addCallerCosts(dumpFile, lookup, pattern, into) {
+  walkCosts(dumpFile, lookup, (fn, callee, count) => {
+    if (callee === undefined || !pattern.test(callee)) return;
+    const key = `${fn} -> ${callee}`;
+    into.set(key, (into.get(key) ?? 0) + count);
+  });
 }
 
 module.exports = { dumpTotal, perfMapLookup, addSelfCosts, addCallerCosts };
