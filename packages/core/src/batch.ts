@@ -19,46 +19,14 @@ export interface BatchStats {
 /** Largest batch array made up front. */
 const PREALLOCATE_MAX = 2048;
 
-/**
- * @internal A batch an exporter encodes span by span as the spans end (see
- * BatchEncoding): `add` must leave the batch as it was if it throws.
- */
-export interface EncodedBatch {
-  readonly length: number;
-  add(span: ReadableSpan): void;
-}
-
-/**
- * @internal What an exporter offers under ENCODED_BATCHES when it can take
- * its spans encoded as they end (the OTLP/protobuf exporter): the queue then
- * holds bytes, not span objects, so an ended span dies young instead of
- * waiting in the heap (and being copied by every scavenge until its batch
- * leaves), and is encoded while it is still in the cache.
- */
-export interface BatchEncoding {
-  /** An empty batch; `expected`: how many spans it will likely hold. */
-  newBatch(expected: number): EncodedBatch;
-  export(batch: EncodedBatch, resource: Resource, done: (result: ExportResult) => void): void;
-}
-
-/** @internal The key an exporter's BatchEncoding is found under. */
-export const ENCODED_BATCHES = Symbol.for('tracewire.core.encodedBatches');
-
-type Batch = ReadableSpan[] | EncodedBatch;
-
 export class BatchSpanProcessor implements SpanProcessor {
   // The queue is a list of batches: `full` holds batches of exactly
   // maxExportBatchSize spans, oldest first; `tail` is the one being filled.
   // A batch is handed to the exporter as it is (no slice, no copy), and a
-  // new tail starts when one fills, so nothing is moved per span. With an
-  // exporter that offers a BatchEncoding, a batch is its EncodedBatch instead
-  // of an array, and `tail` stays empty.
-  private full: Batch[] = [];
+  // new tail starts when one fills, so nothing is moved per span.
+  private full: ReadableSpan[][] = [];
   private tail: ReadableSpan[];
-  /** With an exporter that encodes as spans end: the batch being filled (made on first span). */
-  private encodedTail: EncodedBatch | undefined;
-  private readonly encoding: BatchEncoding | undefined;
-  /** Spans in the tail, either kind (an array tail's length is its capacity until it is handed out). */
+  /** Spans in `tail` (its length is its capacity until it is handed out). */
   private tailCount = 0;
   private queued = 0;
   /** Schedule-delay timer for a partial batch. */
@@ -67,7 +35,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   private immediate: NodeJS.Immediate | undefined;
   private exporting: Promise<void> | undefined;
   private isShutdown = false;
-  private readonly stats_ = { exported: 0, droppedQueueFull: 0, failed: 0, encodeFailed: 0 };
+  private readonly stats_ = { exported: 0, droppedQueueFull: 0, failed: 0 };
   private readonly maxQueueSize: number;
   private readonly batchSize: number;
   private readonly exportNext = (): void => {
@@ -83,9 +51,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   ) {
     this.maxQueueSize = config.maxQueueSize;
     this.batchSize = Math.max(1, Math.min(config.maxExportBatchSize, config.maxQueueSize));
-    const encoding = (exporter as { [ENCODED_BATCHES]?: BatchEncoding })[ENCODED_BATCHES];
-    this.encoding = encoding !== undefined && typeof encoding.newBatch === 'function' ? encoding : undefined;
-    this.tail = this.encoding === undefined ? this.newTail() : [];
+    this.tail = this.newTail();
   }
 
   /** Room for a batch up front (capped; a bigger one grows as it fills): indexed stores, no regrowth per batch. */
@@ -94,13 +60,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   }
 
   /** Hands the tail out as a batch (trimmed to its spans) and starts a new one. */
-  private takeTail(): Batch {
-    if (this.encoding !== undefined) {
-      const encoded = this.encodedTail as EncodedBatch;
-      this.encodedTail = undefined;
-      this.tailCount = 0;
-      return encoded;
-    }
+  private takeTail(): ReadableSpan[] {
     const batch = this.tail;
     if (batch.length !== this.tailCount) batch.length = this.tailCount;
     this.tail = this.newTail();
@@ -109,8 +69,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   }
 
   get stats(): BatchStats {
-    const { exported, droppedQueueFull, failed } = this.stats_;
-    return { exported, droppedQueueFull, failed, queued: this.queued };
+    return { ...this.stats_, queued: this.queued };
   }
 
   onEnd(span: ReadableSpan): void {
@@ -121,10 +80,8 @@ export class BatchSpanProcessor implements SpanProcessor {
       }
       return;
     }
-    if (this.encoding !== undefined) {
-      if (!this.encodeEnded(span)) return;
-    } else this.tail[this.tailCount] = span;
     this.queued++;
+    this.tail[this.tailCount] = span;
     if (++this.tailCount >= this.batchSize) {
       this.full.push(this.takeTail());
       // An export in flight picks up full batches when it completes.
@@ -138,20 +95,6 @@ export class BatchSpanProcessor implements SpanProcessor {
         this.immediate = setImmediate(this.exportNext);
       }
     } else if (this.timer === undefined) this.armTimer();
-  }
-
-  /** Adds an ended span to the encoded tail; false (span dropped, said once) if encoding it failed. */
-  private encodeEnded(span: ReadableSpan): boolean {
-    const encoding = this.encoding as BatchEncoding;
-    try {
-      (this.encodedTail ??= encoding.newBatch(this.batchSize)).add(span);
-      return true;
-    } catch (error) {
-      // Never the app's problem: the span is lost (counted as failed), not the request.
-      this.stats_.failed++;
-      if (this.stats_.encodeFailed++ === 0) log.warn(`a span could not be encoded for export and was dropped: ${(error as Error)?.message ?? String(error)} (further ones are counted, not logged)`);
-      return false;
-    }
   }
 
   forceFlush(): Promise<void> {
@@ -208,8 +151,8 @@ export class BatchSpanProcessor implements SpanProcessor {
   /** Sends the oldest batch; if one is already on its way, waits for it instead. */
   private exportOne(): Promise<void> {
     if (this.exporting) return this.exporting;
-    let batch: Batch;
-    if (this.full.length > 0) batch = this.full.shift() as Batch;
+    let batch: ReadableSpan[];
+    if (this.full.length > 0) batch = this.full.shift() as ReadableSpan[];
     else if (this.tailCount > 0) {
       batch = this.takeTail();
       if (this.timer !== undefined) {
@@ -226,19 +169,17 @@ export class BatchSpanProcessor implements SpanProcessor {
     return exporting;
   }
 
-  private send(batch: Batch): Promise<void> {
-    // Only the count is kept: the spans (or their bytes) are the exporter's now.
-    const count = batch.length;
+  private send(batch: ReadableSpan[]): Promise<void> {
     return new Promise<void>((resolve) => {
       let settled = false;
       const finish = (result: ExportResult): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timeout);
-        if (result.code === ExportResultCode.SUCCESS) this.stats_.exported += count;
+        if (result.code === ExportResultCode.SUCCESS) this.stats_.exported += batch.length;
         else {
-          if (this.stats_.failed === 0) log.warn(`export of ${count} spans failed: ${result.error?.message ?? 'unknown error'} (further failures are counted, not logged)`);
-          this.stats_.failed += count;
+          if (this.stats_.failed === 0) log.warn(`export of ${batch.length} spans failed: ${result.error?.message ?? 'unknown error'} (further failures are counted, not logged)`);
+          this.stats_.failed += batch.length;
         }
         resolve();
       };
@@ -248,8 +189,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       );
       timeout.unref();
       try {
-        if (Array.isArray(batch)) this.exporter.export(batch, this.resource, finish);
-        else (this.encoding as BatchEncoding).export(batch, this.resource, finish);
+        this.exporter.export(batch, this.resource, finish);
       } catch (error) {
         finish({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
       }

@@ -1,4 +1,4 @@
-import { BatchEncoding, BatchSpanProcessor, ENCODED_BATCHES, EncodedBatch } from '../src/batch';
+import { BatchSpanProcessor } from '../src/batch';
 import { ExportResult, ExportResultCode, ReadableSpan, Resource, SpanExporter } from '../src/types';
 
 const resource: Resource = { attributes: { 'service.name': 'batch-test' } };
@@ -154,87 +154,5 @@ describe('BatchSpanProcessor', () => {
     bsp.onEnd(fakeSpan(2));
     await bsp.forceFlush();
     expect(exporter.batches).toEqual([['s1']]);
-  });
-});
-
-/** An exporter that takes its spans encoded as they end (as the OTLP/protobuf one does): here "encoding" keeps the name. */
-class EncodingExporter extends ControlledExporter {
-  /** What each batch's add() saw, in order: the name of every span, at the time it ended. */
-  readonly encodedBatches: string[][] = [];
-  failOn: string | undefined;
-  readonly [ENCODED_BATCHES]: BatchEncoding = {
-    newBatch: (): EncodedBatch => {
-      const names: string[] = [];
-      this.encodedBatches.push(names);
-      const batch = {
-        names,
-        get length() {
-          return names.length;
-        },
-        add: (span: ReadableSpan) => {
-          if (span.name === this.failOn) throw new Error(`cannot encode ${span.name}`);
-          names.push(span.name);
-        },
-      };
-      return batch;
-    },
-    export: (batch, resource, done) => this.export((batch as EncodedBatch & { names: string[] }).names.map((name) => ({ ...fakeSpan(0), name })), resource, done),
-  };
-}
-
-describe('BatchSpanProcessor with an exporter that encodes spans as they end', () => {
-  let stderr: jest.SpyInstance;
-  beforeEach(() => {
-    stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  });
-  afterEach(() => stderr.mockRestore());
-
-  it('encodes each span when it ends, and exports the encoded batches by size, delay and flush as before', async () => {
-    const exporter = new EncodingExporter();
-    const plainExport = jest.spyOn(ControlledExporter.prototype, 'export');
-    const bsp = new BatchSpanProcessor(exporter, resource, config({ maxExportBatchSize: 3 }));
-    for (let i = 0; i < 7; i++) {
-      bsp.onEnd(fakeSpan(i));
-      // Encoded at once: the processor keeps the encoding, not the span.
-      expect(exporter.encodedBatches.flat()).toContain(`s${i}`);
-    }
-    bsp.onEnd(fakeSpan(99, false));
-    expect(bsp.stats.queued).toBe(7);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(exporter.batches).toEqual([['s0', 's1', 's2'], ['s3', 's4', 's5']]);
-    await bsp.forceFlush();
-    expect(exporter.batches[2]).toEqual(['s6']);
-    expect(exporter.encodedBatches.flat()).not.toContain('s99');
-    expect(bsp.stats).toEqual({ exported: 7, droppedQueueFull: 0, failed: 0, queued: 0 });
-    // Every batch went through the encoding's export, which here calls export() once per batch.
-    expect(plainExport).toHaveBeenCalledTimes(3);
-    plainExport.mockRestore();
-  });
-
-  it('drops a span that cannot be encoded, counts it as failed and says so once; the caller never sees the error', async () => {
-    const exporter = new EncodingExporter();
-    exporter.failOn = 's1';
-    const bsp = new BatchSpanProcessor(exporter, resource, config({ maxExportBatchSize: 2 }));
-    expect(() => {
-      for (let i = 0; i < 4; i++) bsp.onEnd(fakeSpan(i));
-      bsp.onEnd(fakeSpan(1));
-    }).not.toThrow();
-    await bsp.forceFlush();
-    expect(exporter.batches).toEqual([['s0', 's2'], ['s3']]);
-    expect(bsp.stats).toEqual({ exported: 3, droppedQueueFull: 0, failed: 2, queued: 0 });
-    const warnings = stderr.mock.calls.map((c) => String(c[0])).filter((line) => line.includes('could not be encoded'));
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/cannot encode s1/);
-  });
-
-  it('keeps the queue bound with encoded batches too', async () => {
-    const exporter = new EncodingExporter('hold');
-    const bsp = new BatchSpanProcessor(exporter, resource, config({ maxQueueSize: 10, maxExportBatchSize: 5 }));
-    for (let i = 0; i < 100; i++) bsp.onEnd(fakeSpan(i));
-    expect(bsp.stats.queued).toBe(10);
-    expect(bsp.stats.droppedQueueFull).toBe(90);
-    // Dropped spans are not encoded either.
-    expect(exporter.encodedBatches.flat()).toHaveLength(10);
-    exporter.release();
   });
 });

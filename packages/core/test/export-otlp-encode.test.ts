@@ -3,7 +3,7 @@
 import { toEpochNanosString } from '../src/clock';
 import { encodeOtlpJson } from '../src/export/otlp-json';
 import { contextWithSpan, getTracer, InMemoryExporter, NonRecordingSpan, ROOT_CONTEXT, Sdk, start, withContext } from '@tracewire/core';
-import { EncodedSpans, encodeOtlpProto, encodeOtlpProtoReusable, releaseOtlpProto } from '../src/export/otlp-proto';
+import { encodeOtlpProto, encodeOtlpProtoReusable, releaseOtlpProto } from '../src/export/otlp-proto';
 import { AttributeValue, InstrumentationScope, ReadableSpan, SpanKind, SpanStatusCode } from '../src/types';
 import { decodeOtlpJsonRequest, decodeOtlpProtoRequest, flattenRequest, PbSpan, ReceivedSpan } from './helpers/otlp-receiver';
 import { HTTP_SCOPE, testResource, testSpan } from './helpers/spans';
@@ -463,73 +463,5 @@ describe('attribute values that repeat from span to span (the encoder copies a K
     } finally {
       await sdk.shutdown();
     }
-  });
-});
-
-describe('spans encoded as they end (EncodedSpans, what the batch processor queues for the OTLP/protobuf exporter)', () => {
-  const memory = new InMemoryExporter();
-  let sdk: Sdk;
-  let recorded: ReadableSpan[];
-
-  beforeAll(() => {
-    sdk = start({ exporter: memory, processor: 'simple', flushOnExit: false });
-    const http = getTracer('@tracewire/http', '0.1.0');
-    const pg = getTracer('@tracewire/pg', '0.1.0');
-    for (let i = 0; i < 40; i++) {
-      const server = http.startSpan('GET /users/:id', { kind: SpanKind.SERVER });
-      server.setAttribute('http.request.method', 'GET').setAttribute('url.path', `/users/${i}`).setAttribute('http.response.status_code', 200);
-      const query = withContext(contextWithSpan(ROOT_CONTEXT, server), () => pg.startSpan('SELECT users', { kind: SpanKind.CLIENT }));
-      query.setAttribute('db.system', 'postgresql').setAttribute('db.operation.name', 'SELECT');
-      if (i % 7 === 0) query.addEvent('retry', { attempt: i });
-      query.end();
-      server.end();
-    }
-    recorded = memory.spans.slice();
-  });
-  afterAll(() => sdk.shutdown());
-
-  const encodeAsTheyEnd = (list: readonly ReadableSpan[]): Uint8Array => {
-    const batch = new EncodedSpans(list.length);
-    for (const span of list) batch.add(span);
-    expect(batch.length).toBe(list.length);
-    const body = Buffer.from(batch.request(testResource));
-    return body;
-  };
-
-  test('the same bytes as encoding the whole batch at once, for this tracer\'s spans and any ReadableSpan, scopes merged alike', () => {
-    expect(recorded).toHaveLength(80);
-    expect(Buffer.from(encodeAsTheyEnd(recorded)).equals(Buffer.from(encodeOtlpProto(recorded, testResource)))).toBe(true);
-    // Plain ReadableSpans, three scopes plus an equal scope in another object (two copies of core).
-    expect(Buffer.from(encodeAsTheyEnd(spans)).equals(Buffer.from(encodeOtlpProto(spans, testResource)))).toBe(true);
-    const mixed = [...recorded.slice(0, 5), ...spans, ...recorded.slice(5, 9)];
-    const decoded = decodeOtlpProtoRequest(encodeAsTheyEnd(mixed));
-    expect(decoded.resourceSpans[0].scopeSpans.map((ss) => [ss.scope?.name, ss.spans.length])).toEqual([
-      ['@tracewire/pg', 7],
-      ['@tracewire/http', 6],
-      ['manual', 1],
-    ]);
-    expect(flattenRequest(decoded).map((s) => s.spanId).sort()).toEqual(mixed.map((s) => s.spanId).sort());
-  });
-
-  test('batch after batch through the reused buffers: no bytes of an earlier batch show through', () => {
-    for (let round = 0; round < 4; round++) {
-      const list = round % 2 === 0 ? recorded : recorded.slice(0, 3 + round);
-      const batch = new EncodedSpans(list.length);
-      for (const span of list) batch.add(span);
-      const body = batch.request(testResource);
-      expect(Buffer.from(body).equals(Buffer.from(encodeOtlpProto(list, testResource)))).toBe(true);
-      releaseOtlpProto(body);
-    }
-  });
-
-  test('a span that fails to encode throws from add() and leaves the batch as it was', () => {
-    const broken = { ...testSpan({ spanId: '3333333333333333' }) } as ReadableSpan;
-    Object.defineProperty(broken, 'attributes', { get: () => { throw new Error('attributes unavailable'); } });
-    const batch = new EncodedSpans(4);
-    batch.add(recorded[0]);
-    expect(() => batch.add(broken)).toThrow('attributes unavailable');
-    batch.add(recorded[1]);
-    expect(batch.length).toBe(2);
-    expect(Buffer.from(batch.request(testResource)).equals(Buffer.from(encodeOtlpProto([recorded[0], recorded[1]], testResource)))).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 // from the same OTEL_EXPORTER_OTLP_* variables.
 import { type Env, keyValueMembers, percentDecode } from '../config';
 import { encodeOtlpJson } from './otlp-json';
-import { EncodedSpans, encodeOtlpProtoReusable, releaseOtlpProto } from './otlp-proto';
+import { encodeOtlpProtoReusable, releaseOtlpProto } from './otlp-proto';
 import { Compression, HttpSpanExporter, isHttpUrl, isValidHeader, timeoutFromEnv } from './transport';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -32,8 +32,6 @@ export class OtlpHttpExporter extends HttpSpanExporter {
       contentType: json ? 'application/json' : 'application/x-protobuf',
       encode: json ? encodeOtlpJson : encodeOtlpProtoReusable,
       release: json ? undefined : releaseOtlpProto,
-      // Protobuf: spans are encoded as they end, and the queue keeps bytes (see BatchEncoding).
-      batches: json ? undefined : { create: (expected) => new EncodedSpans(expected), body: (batch, resource) => (batch as EncodedSpans).request(resource) },
     });
   }
 }

@@ -11,7 +11,6 @@
 // made to encode them; other ReadableSpans go through their public fields.
 // The resource and each scope are encoded once and copied into every batch.
 import { ORIGIN_NANOS, ORIGIN_SECONDS, toEpoch } from '../clock';
-import type { EncodedBatch } from '../batch';
 import { HEX_VALUE } from '../ids';
 import { RecordingSpan } from '../span';
 import type { Attributes, AttributeValue, InstrumentationScope, ReadableSpan, Resource } from '../types';
@@ -791,22 +790,15 @@ const leased = new WeakSet<ArrayBuffer>();
  * and must not use it after that.
  */
 export function encodeOtlpProtoReusable(spans: readonly ReadableSpan[], resource: Resource): Uint8Array {
-  return lease(encodeInto(spareBuffer(estimate(spans, resource)), spans, resource));
-}
-
-/** A spare output buffer of at least `needed` bytes, or a new one. */
-function spareBuffer(needed: number): Buffer {
+  const needed = estimate(spans, resource);
   let buffer: Buffer | undefined;
   while (spareBuffers.length > 0 && buffer === undefined) {
     const spare = spareBuffers.pop() as Buffer;
     if (spare.length >= needed) buffer = spare;
   }
   // allocUnsafeSlow: its own ArrayBuffer (not a slice of Node's shared pool), so it can be reused whole.
-  return buffer ?? Buffer.allocUnsafeSlow(Math.max(needed, 16 * 1024));
-}
-
-/** Marks an encoded body as one releaseOtlpProto takes back. */
-function lease(body: Uint8Array): Uint8Array {
+  buffer ??= Buffer.allocUnsafeSlow(Math.max(needed, 16 * 1024));
+  const body = encodeInto(buffer, spans, resource);
   leased.add(body.buffer as ArrayBuffer);
   return body;
 }
@@ -842,96 +834,4 @@ function encodeInto(buffer: Buffer | undefined, spans: readonly ReadableSpan[], 
   if (spans.length > 0) bytesPerSpan = (bytesPerSpan * 3 + (w.pos - spansStart) / spans.length) / 4;
   w.end(resourceSpans, 3);
   return w.buf.subarray(0, w.pos);
-}
-
-// Buffers of EncodedSpans' writers, given back once their batch's request is
-// assembled: as with spareBuffers, memory already touched is cheaper to write.
-const spareWriterBuffers: Buffer[] = [];
-const SPARE_WRITER_BUFFERS = 8;
-/** Room a writer starts with for a scope after the batch's first. */
-const EXTRA_SCOPE_BYTES = 4096;
-
-function writerBuffer(bytes: number): Buffer {
-  for (let i = spareWriterBuffers.length - 1; i >= 0; i--) {
-    const spare = spareWriterBuffers[i];
-    if (spare.length >= bytes) {
-      spareWriterBuffers.splice(i, 1);
-      return spare;
-    }
-  }
-  return Buffer.allocUnsafeSlow(bytes);
-}
-
-/**
- * The spans of one batch, encoded as they end (BatchEncoding): each scope's
- * Span messages go into a writer of their own, and request() frames them as
- * one ExportTraceServiceRequest, with the same bytes encodeOtlpProto writes
- * for the same spans.
- */
-export class EncodedSpans implements EncodedBatch {
-  length = 0;
-  private readonly scopes: InstrumentationScope[] = [];
-  private readonly writers: ProtoWriter[] = [];
-
-  constructor(private readonly expected: number) {}
-
-  add(span: ReadableSpan): void {
-    const scope = span.scope;
-    const scopes = this.scopes;
-    let i = 0;
-    while (i < scopes.length && scopes[i] !== scope) i++;
-    if (i === scopes.length) {
-      const bytes = i === 0 ? Math.max(16 * 1024, Math.ceil(this.expected * bytesPerSpan * HEADROOM)) : EXTRA_SCOPE_BYTES;
-      this.writers.push(new ProtoWriter(writerBuffer(bytes)));
-      scopes.push(scope);
-    }
-    const w = this.writers[i];
-    const start = w.pos;
-    try {
-      if (span instanceof RecordingSpan) w.recordingSpan(span);
-      else w.span(span);
-    } catch (error) {
-      w.pos = start;
-      throw error;
-    }
-    this.length++;
-  }
-
-  /**
-   * The whole request, in a buffer from encodeOtlpProtoReusable's pool (give
-   * it back with releaseOtlpProto). The batch's own buffers go back to their
-   * pool: call it once, and do not add to the batch afterwards.
-   */
-  request(resource: Resource): Uint8Array {
-    const resourceMessage = encodedResource(resource);
-    const { scopes, writers } = this;
-    let spanBytes = 0;
-    let needed = 16 + resourceMessage.length;
-    for (let i = 0; i < writers.length; i++) {
-      spanBytes += writers[i].pos;
-      needed += 8 + encodedScope(scopes[i]).length + writers[i].pos;
-    }
-    const w = new ProtoWriter(spareBuffer(needed));
-    const resourceSpans = w.begin(REQUEST_RESOURCE_SPANS, 3);
-    w.bytes(resourceMessage);
-    // Equal scopes from distinct objects (two copies of core) share one ScopeSpans, as groupByScope does.
-    const keys = scopes.length === 1 ? undefined : scopes.map((scope) => JSON.stringify([scope.name, scope.version ?? '']));
-    for (let i = 0; i < scopes.length; i++) {
-      if (keys !== undefined && keys.indexOf(keys[i]) < i) continue;
-      const scopeSpans = w.begin(RESOURCE_SPANS_SCOPE_SPANS, 3);
-      w.bytes(encodedScope(scopes[i]));
-      for (let j = i; j < scopes.length; j++) {
-        if (j === i || (keys !== undefined && keys[j] === keys[i])) w.bytes(writers[j].buf.subarray(0, writers[j].pos));
-      }
-      w.end(scopeSpans, 3);
-    }
-    w.end(resourceSpans, 3);
-    if (this.length > 0) bytesPerSpan = (bytesPerSpan * 3 + spanBytes / this.length) / 4;
-    for (const writer of writers) {
-      if (spareWriterBuffers.length < SPARE_WRITER_BUFFERS && writer.buf.length <= SPARE_BUFFER_MAX_BYTES) spareWriterBuffers.push(writer.buf);
-    }
-    writers.length = 0;
-    scopes.length = 0;
-    return lease(w.buf.subarray(0, w.pos));
-  }
 }

@@ -5,7 +5,6 @@
 // http1.ts, not node:http: it costs far less per request, and its requests are
 // not the ones instrumentations see, so they are never traced (its socket work
 // also runs with tracing suppressed whenever a context is active).
-import { BatchEncoding, ENCODED_BATCHES, EncodedBatch } from '../batch';
 import { now } from '../clock';
 import { ExportResult, ExportResultCode, ReadableSpan, Resource, SpanExporter } from '../types';
 import { VERSION } from '../version';
@@ -165,12 +164,6 @@ export interface HttpSpanExporterOptions {
   encode: (spans: readonly ReadableSpan[], resource: Resource) => Uint8Array | string;
   /** Called with what `encode` returned once nothing reads it any more (e.g. to reuse the memory). */
   release?: (encoded: Uint8Array) => void;
-  /** Batches encoded as their spans end (see BatchEncoding): a new one, and its request body
-   *  (given to `release` like `encode`'s). */
-  batches?: {
-    create(expected: number): EncodedBatch;
-    body(batch: EncodedBatch, resource: Resource): Uint8Array;
-  };
 }
 
 function gzipAsync(body: Uint8Array): Promise<Buffer> {
@@ -215,14 +208,6 @@ export class HttpSpanExporter implements SpanExporter {
       initialBackoffMillis: options.initialBackoffMillis ?? DEFAULT_RETRY.initialBackoffMillis,
       maxBackoffMillis: options.maxBackoffMillis ?? DEFAULT_RETRY.maxBackoffMillis,
     };
-    const batches = options.batches;
-    if (batches !== undefined) {
-      const encoding: BatchEncoding = {
-        newBatch: batches.create,
-        export: (batch, resource, done) => this.exportBody(batch.length, () => batches.body(batch, resource), done),
-      };
-      (this as { [ENCODED_BATCHES]?: BatchEncoding })[ENCODED_BATCHES] = encoding;
-    }
   }
 
   /** Spans acknowledged by the receiver, spans given up on, and retries made. */
@@ -231,28 +216,23 @@ export class HttpSpanExporter implements SpanExporter {
   }
 
   export(spans: readonly ReadableSpan[], resource: Resource, done: (result: ExportResult) => void): void {
-    this.exportBody(spans.length, () => this.options.encode(spans, resource), done);
-  }
-
-  /** Delivers `count` spans whose body `encode` makes (called once, unless shut down or empty). */
-  private exportBody(count: number, encode: () => Uint8Array | string, done: (result: ExportResult) => void): void {
     if (this.shutDown) {
-      this.counts.failedSpans += count;
+      this.counts.failedSpans += spans.length;
       done({ code: ExportResultCode.FAILED, error: new Error('exporter is shut down') });
       return;
     }
-    if (count === 0) {
+    if (spans.length === 0) {
       done({ code: ExportResultCode.SUCCESS });
       return;
     }
-    const delivery = this.deliver(encode).then((outcome) => {
+    const delivery = this.deliver(spans, resource).then((outcome) => {
       this.inFlight.delete(delivery);
       this.counts.retries += Math.max(0, outcome.attempts - 1);
       if (outcome.ok) {
-        this.counts.exportedSpans += count;
+        this.counts.exportedSpans += spans.length;
         done({ code: ExportResultCode.SUCCESS });
       } else {
-        this.counts.failedSpans += count;
+        this.counts.failedSpans += spans.length;
         done({ code: ExportResultCode.FAILED, error: outcome.error });
       }
     });
@@ -276,12 +256,12 @@ export class HttpSpanExporter implements SpanExporter {
     return this.shutdownController.signal;
   }
 
-  private async deliver(encode: () => Uint8Array | string): Promise<PostOutcome> {
+  private async deliver(spans: readonly ReadableSpan[], resource: Resource): Promise<PostOutcome> {
     const release = this.options.release;
     let encoded: Uint8Array | string;
     let body: Uint8Array;
     try {
-      encoded = encode();
+      encoded = this.options.encode(spans, resource);
       body = typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded;
     } catch (error) {
       return encodeFailure(error);
