@@ -9,7 +9,7 @@ const path = require('node:path');
 const { parseOptions } = require('./lib/options');
 const { pinning, pinSelf, ANY_CPU } = require('./lib/cpus');
 const { startSinks } = require('./lib/sinks');
-const { VARIANTS: ALL_VARIANTS } = require('./lib/variants');
+const { VARIANTS: ALL_VARIANTS, setBaselineDir } = require('./lib/variants');
 const { slicing } = require('./lib/throughput');
 const { SCENARIOS } = require('./lib/scenarios');
 const { benchScenario } = require('./lib/throughput');
@@ -56,6 +56,7 @@ async function main() {
     process.exitCode = 2;
     return;
   }
+  if (settings.baseline) setBaselineDir(settings.baseline);
   const VARIANTS = ALL_VARIANTS.filter((v) => settings.variants.has(v.name));
   const started = Date.now();
   pinSelf();
@@ -133,8 +134,9 @@ async function main() {
   fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
   const json = JSON.stringify(results, null, 2) + '\n';
   fs.writeFileSync(RESULTS, json);
-  // The last run of each mode stays too, so a quick run does not hide the last full one.
-  fs.writeFileSync(RESULTS.replace(/\.json$/, `-${results.mode}.json`), json);
+  // The last run of each mode stays too, so a quick run does not hide the last full one
+  // (a run against a baseline build is a developer's comparison, not the mode's figures).
+  fs.writeFileSync(RESULTS.replace(/\.json$/, `-${settings.baseline ? 'baseline' : results.mode}.json`), json);
   const m = results.machine;
   console.log(`\ntracewire bench — ${results.mode}, ${results.date}, node ${m.node}, ${m.cpus} × ${m.cpuModel}, ${pinning.pinned ? pinning.reason : `not pinned (${pinning.reason})`}`);
   const { slices, seconds } = slicing(settings);

@@ -1,8 +1,12 @@
 'use strict';
 // Command line → settings. `--quick` is the developer's run (under three
 // minutes on a 2-core machine); the default is the full run.
+const fs = require('node:fs');
+const path = require('node:path');
+
 const USAGE = `usage: npm run bench -- [--quick] [--no-install] [--only=express,koa,checkout,startup,micro,install,spans]
                         [--rounds=N] [--seconds=N] [--connections=N] [--variants=tracewire,otel-lean,otel-auto,dd-trace]
+                        [--baseline=DIR]   (another tracewire checkout, built: its preload runs as one more variant)
 (--variants narrows the instrumented variants; the uninstrumented app always runs, every ratio needs it)`;
 
 const INSTRUMENTED = ['tracewire', 'otel-lean', 'otel-auto', 'dd-trace'];
@@ -40,6 +44,18 @@ const PRESETS = {
   },
 };
 
+/** The --baseline checkout, checked: its register package must be built. */
+function baselineDir(value) {
+  if (typeof value !== 'string' || value === '') throw new Error('--baseline needs a directory: --baseline=DIR');
+  const dir = path.resolve(value);
+  const register = path.join(dir, 'packages', 'register');
+  if (!fs.existsSync(path.join(register, 'package.json'))) throw new Error(`--baseline: ${dir} is not a tracewire checkout (no packages/register)`);
+  if (!fs.existsSync(path.join(register, 'dist'))) {
+    throw new Error(`--baseline: ${dir} is not built; run "npm ci && npm run build" there (e.g. after "git worktree add ${value} <commit>")`);
+  }
+  return dir;
+}
+
 function parseOptions(argv) {
   const flags = new Map();
   for (const arg of argv) {
@@ -47,7 +63,7 @@ function parseOptions(argv) {
     if (!m) throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
     flags.set(m[1], m[2] === undefined ? true : m[2]);
   }
-  const known = ['quick', 'no-install', 'only', 'rounds', 'seconds', 'connections', 'variants', 'help'];
+  const known = ['quick', 'no-install', 'only', 'rounds', 'seconds', 'connections', 'variants', 'baseline', 'help'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
   if (flags.has('help')) {
     console.log(USAGE);
@@ -80,6 +96,10 @@ function parseOptions(argv) {
     if (variants.length === 0) throw new Error('--variants: name at least one variant');
   }
   settings.variants = new Set(['uninstrumented', ...variants]);
+  if (flags.has('baseline')) {
+    settings.baseline = baselineDir(flags.get('baseline'));
+    settings.variants.add('baseline');
+  }
   return settings;
 }
 

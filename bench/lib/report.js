@@ -2,6 +2,7 @@
 // The one table: every figure per variant, as a ratio to the uninstrumented
 // app where that applies, next to the issue's peer figures and tracewire's
 // target (✓ met, ✗ missed).
+const { pairedRatios, summary } = require('./stats');
 const { TARGETS, meets } = require('./targets');
 
 const COLUMNS = ['uninstrumented', 'tracewire', 'otel-lean', 'otel-auto', 'dd-trace'];
@@ -109,6 +110,29 @@ function busyWarning(results) {
     : '';
 }
 
+/**
+ * With --baseline: tracewire against the baseline build, per scenario. Both
+ * ran in the same rounds and slices, so their per-round ratio is paired too.
+ */
+function baselineLines(results) {
+  const lines = [];
+  for (const sc of results.scenarioList) {
+    const r = results.scenarios[sc.name];
+    const s = r && r.summaries;
+    if (!s || !s.baseline || !s.tracewire) continue;
+    const pick = (v, key) => (r.runs[v] || []).map((run) => (run && !run.error ? run[key] : NaN));
+    const rps = summary(pairedRatios(pick('tracewire', 'rps'), pick('baseline', 'rps')));
+    const cpu = summary(pairedRatios(pick('tracewire', 'cpuUsPerRequest'), pick('baseline', 'cpuUsPerRequest')));
+    lines.push(
+      `  ${sc.title}: req/s ÷ uninstr. ${range(s.tracewire.rpsRatio, 2)} vs baseline ${range(s.baseline.rpsRatio, 2)}; ` +
+        `CPU ${med(s.tracewire.cpuRatio, 2)}× vs ${med(s.baseline.cpuRatio, 2)}×; ` +
+        `this build ÷ baseline, paired per round: req/s ${range(rps, 3)}, CPU/request ${range(cpu, 3)}`,
+    );
+  }
+  if (lines.length === 0) return '';
+  return `\nThis build against the baseline build (${results.settings.baseline}), same rounds and slices:\n${lines.join('\n')}`;
+}
+
 /** The table as text, from the results object run.js builds. */
 function formatTable(results) {
   const rows = [];
@@ -120,7 +144,7 @@ function formatTable(results) {
   if (results.startup) rows.push(...startupRows(results.startup));
   if (results.micro) rows.push(...microRows(results.micro));
   if (results.footprint) rows.push(...footprintRows(results.footprint));
-  return render(rows) + busyWarning(results);
+  return render(rows) + baselineLines(results) + busyWarning(results);
 }
 
 module.exports = { formatTable };

@@ -6,6 +6,13 @@ const path = require('node:path');
 
 const resolve = (id) => require.resolve(id, { paths: [__dirname] });
 
+const baseline = { dir: '' };
+
+/** Where the baseline variant's checkout is (see --baseline). */
+function setBaselineDir(dir) {
+  baseline.dir = dir;
+}
+
 const VARIANTS = [
   {
     name: 'uninstrumented',
@@ -17,6 +24,14 @@ const VARIANTS = [
     name: 'tracewire',
     label: 'tracewire (-r @tracewire/register)',
     preload: () => ['-r', resolve('@tracewire/register')],
+    env: otlpEnv,
+  },
+  {
+    // Only with --baseline=DIR: another build of tracewire (a worktree at another commit),
+    // measured in the same rounds and slices as this one, so a change is judged side by side.
+    name: 'baseline',
+    label: 'tracewire baseline build (--baseline)',
+    preload: () => ['-r', path.join(baseline.dir, 'packages', 'register')],
     env: otlpEnv,
   },
   {
@@ -69,4 +84,4 @@ function baseEnv() {
   return env;
 }
 
-module.exports = { VARIANTS, baseEnv };
+module.exports = { VARIANTS, baseEnv, setBaselineDir };
