@@ -134,9 +134,11 @@ async function main() {
   fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
   const json = JSON.stringify(results, null, 2) + '\n';
   fs.writeFileSync(RESULTS, json);
-  // The last run of each mode stays too, so a quick run does not hide the last full one
-  // (a run against a baseline build is a developer's comparison, not the mode's figures).
-  fs.writeFileSync(RESULTS.replace(/\.json$/, `-${settings.baseline ? 'baseline' : results.mode}.json`), json);
+  // The last complete run of each mode stays too, so a quick run does not hide the last full
+  // one; a run against a baseline build, or one narrowed or changed by options, is a
+  // developer's look, not the mode's figures, and gets a file of its own.
+  const kind = settings.baseline ? 'baseline' : settings.partial ? 'partial' : results.mode;
+  fs.writeFileSync(RESULTS.replace(/\.json$/, `-${kind}.json`), json);
   const m = results.machine;
   console.log(`\ntracewire bench — ${results.mode}, ${results.date}, node ${m.node}, ${m.cpus} × ${m.cpuModel}, ${pinning.pinned ? pinning.reason : `not pinned (${pinning.reason})`}`);
   const { slices, seconds } = slicing(settings);

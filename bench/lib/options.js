@@ -100,6 +100,8 @@ function parseOptions(argv) {
     settings.baseline = baselineDir(flags.get('baseline'));
     settings.variants.add('baseline');
   }
+  // Anything narrowed or changed from the preset: not the mode's figures (run.js keeps those apart).
+  settings.partial = ['only', 'no-install', 'variants', 'rounds', 'seconds', 'connections'].some((name) => flags.has(name));
   return settings;
 }
 
