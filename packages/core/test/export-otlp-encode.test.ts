@@ -311,7 +311,7 @@ describe('spans of this tracer (RecordingSpan: ids as words, split times, inline
     root.end();
     const child = withContext(contextWithSpan(ROOT_CONTEXT, root), () => tracer.startSpan('SELECT ünïcödé', { kind: SpanKind.CLIENT }));
     const values: Array<[string, AttributeValue]> = [
-      ['int.0', 0], ['int.127', 127], ['int.128', 128], ['int.16383', 16383], ['int.16384', 16384], ['int.-1', -1], ['int.2^31', 2 ** 31],
+      ['int.0', 0], ['int.127', 127], ['int.128', 128], ['int.16383', 16383], ['int.16384', 16384], ['port', 35136], ['int.2^28-1', 2 ** 28 - 1], ['int.2^28', 2 ** 28], ['int.-1', -1], ['int.2^31', 2 ** 31],
       ['double', 1.5], ['nan', NaN], ['inf', -Infinity], ['true', true], ['false', false], ['empty', ''], ['ascii', 'plain value'],
       ['ünïcödé.key', 'välue — 日本語 🌍'], ['lone', 'a\ud800b'], ['long.value', 'v'.repeat(300)], [`long.key.${'k'.repeat(80)}`, 'x'],
       ['array', ['a', 'b']], ['numbers', [1, 2.5]], ['value.126', 'w'.repeat(126)],
@@ -354,7 +354,7 @@ describe('spans of this tracer (RecordingSpan: ids as words, split times, inline
     const [root, child, consumer, crowded] = got;
     expect(root).toMatchObject({ name: 'GET /users/:id', kind: 2, parentSpanId: '', attributes: { 'http.request.method': 'GET', 'url.path': '/users/42', 'http.response.status_code': 200 } });
     expect(child).toMatchObject({ name: 'SELECT ünïcödé', kind: 3, traceId: root.traceId, parentSpanId: root.spanId, status: { code: 2, message: 'connection reset' } });
-    expect(child.attributes).toMatchObject({ 'int.16384': 16384, 'int.-1': -1, 'ünïcödé.key': 'välue — 日本語 🌍', lone: 'a\ufffdb', 'value.126': 'w'.repeat(126) });
+    expect(child.attributes).toMatchObject({ 'int.16384': 16384, port: 35136, 'int.2^28-1': 2 ** 28 - 1, 'int.2^28': 2 ** 28, 'int.-1': -1, 'ünïcödé.key': 'välue — 日本語 🌍', lone: 'a\ufffdb', 'value.126': 'w'.repeat(126) });
     expect(child.events.map((e) => e.name)).toEqual(['exception']);
     expect(child.links).toHaveLength(1);
     expect(consumer).toMatchObject({ name: '', kind: 5, traceId: '0af7651916cd43dd8448eb211c80319c', parentSpanId: 'b7ad6b7169203331', traceState: 'rojo=00f067aa0ba902b7', status: { code: 1 } });
@@ -387,7 +387,7 @@ describe('spans of this tracer (RecordingSpan: ids as words, split times, inline
 describe('attribute values that repeat from span to span (the encoder copies a KeyValue it wrote twice in a row)', () => {
   // One key, its value over consecutive spans: repeats, changes, alternates,
   // changes type, and a value that is not short (written the long way).
-  const sequence: AttributeValue[] = ['GET', 'GET', 'GET', 'POST', 'POST', 'GET', 'GET', 200, 200, '200', '200', 201, true, true, false, '', '', 'ü', 'ü', 'x'.repeat(200), 'x'.repeat(200), 'GET'];
+  const sequence: AttributeValue[] = ['GET', 'GET', 'GET', 'POST', 'POST', 'GET', 'GET', 200, 200, '200', '200', 201, 35136, 35136, 35140, 2 ** 28 - 1, 2 ** 28 - 1, 2 ** 28, 2 ** 28, true, true, false, '', '', 'ü', 'ü', 'x'.repeat(200), 'x'.repeat(200), 'GET'];
 
   const spansFor = (key: string, inEvent: boolean): ReadableSpan[] =>
     sequence.map((value, i) =>

@@ -455,14 +455,14 @@ class ProtoWriter {
   keyValue(tagByte: number, key: string, value: AttributeValue): void {
     const encodedKey = cachedString(key);
     if (encodedKey !== null && this.repeatedKeyValue(tagByte, encodedKey, value)) return;
-    this.longKeyValue(tagByte, key, value);
+    this.longKeyValue(tagByte, key, encodedKey, value);
   }
 
   /** keyValue for an attribute of a RecordingSpan at call site `site` (see recentString). */
   siteKeyValue(site: number, key: string, value: AttributeValue): void {
     const encodedKey = recentString(site, key);
     if (encodedKey !== null && this.repeatedKeyValue(SPAN_ATTRIBUTES, encodedKey, value)) return;
-    this.longKeyValue(SPAN_ATTRIBUTES, key, value);
+    this.longKeyValue(SPAN_ATTRIBUTES, key, encodedKey, value);
   }
 
   /** shortKeyValue, copying the KeyValue's bytes when `value` is the one last written under this key (see EncodedKey). */
@@ -484,9 +484,11 @@ class ProtoWriter {
     return this.shortKeyValue(tagByte, key, value);
   }
 
-  longKeyValue(tagByte: number, key: string, value: AttributeValue): void {
+  /** A KeyValue of any size; `encodedKey` is the key's cached bytes, if it has them. */
+  longKeyValue(tagByte: number, key: string, encodedKey: EncodedString | null, value: AttributeValue): void {
     const kv = this.begin(tagByte, 1);
-    this.stringField(KEY_VALUE_KEY, key);
+    if (encodedKey !== null) this.cachedField(KEY_VALUE_KEY, encodedKey);
+    else this.stringField(KEY_VALUE_KEY, key);
     const any = this.begin(KEY_VALUE_VALUE, 1);
     this.anyValueBody(value);
     this.end(any, 1);
@@ -495,15 +497,16 @@ class ProtoWriter {
 
   /**
    * A KeyValue whose lengths are all one byte, known before writing: a cached
-   * key and an ASCII string, a small non-negative integer or a boolean. Returns
-   * false (having written nothing) for anything else.
+   * key and an ASCII string, a non-negative integer below 2²⁸ (a port, a status,
+   * a count: at most four bytes of varint) or a boolean. Returns false (having
+   * written nothing) for anything else.
    */
   shortKeyValue(tagByte: number, key: EncodedString, value: AttributeValue): boolean {
     let anyLength: number;
     if (typeof value === 'string') anyLength = 2 + value.length;
     else if (typeof value === 'number') {
-      if (!(value >= 0 && value < 0x4000 && Math.floor(value) === value)) return false;
-      anyLength = value < 0x80 ? 2 : 3;
+      if (!(value >= 0 && value < 0x10000000 && Math.floor(value) === value)) return false;
+      anyLength = 1 + varintSize(value);
     } else if (typeof value === 'boolean') anyLength = 2;
     else return false;
     const kvLength = 1 + key.length + 2 + anyLength;
@@ -528,15 +531,13 @@ class ProtoWriter {
       }
       p += 2 + value.length;
     } else if (typeof value === 'number') {
-      buf[p] = ANY_INT;
-      if (value < 0x80) {
-        buf[p + 1] = value;
-        p += 2;
-      } else {
-        buf[p + 1] = (value & 0x7f) | 0x80;
-        buf[p + 2] = value >>> 7;
-        p += 3;
+      buf[p++] = ANY_INT;
+      let v = value;
+      while (v > 0x7f) {
+        buf[p++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
       }
+      buf[p++] = v;
     } else {
       buf[p] = ANY_BOOL;
       buf[p + 1] = value ? 1 : 0;
