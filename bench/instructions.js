@@ -21,7 +21,9 @@
 // names match, and what each caller spent in them per request (inclusive).
 // Variants: uninstrumented, context-only (one AsyncLocalStorage around each
 // request, nothing else), sampled-out (tracewire, OTEL_TRACES_SAMPLER=always_off),
-// tracewire, and the bench's peers (otel-lean, otel-auto, dd-trace).
+// no-export (tracewire recording and queueing every span, batches handed to a
+// no-op exporter: OTEL_TRACES_EXPORTER=none), tracewire, and the bench's peers
+// (otel-lean, otel-auto, dd-trace).
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -39,6 +41,8 @@ const tracewire = VARIANTS.find((v) => v.name === 'tracewire');
 const ABLATIONS = [
   { ...uninstrumented, name: 'context-only', preload: () => ['-r', path.join(__dirname, 'preload', 'context-only.js')] },
   { ...tracewire, name: 'sampled-out', env: (...args) => ({ ...tracewire.env(...args), OTEL_TRACES_SAMPLER: 'always_off' }) },
+  // Recording and queueing every span as tracewire does, but the batches go to a no-op exporter: no encoding, no socket.
+  { ...tracewire, name: 'no-export', env: (...args) => ({ ...tracewire.env(...args), OTEL_TRACES_EXPORTER: 'none' }) },
 ];
 const ALL = [...VARIANTS, ...ABLATIONS];
 
@@ -110,23 +114,31 @@ async function measure(variant, scenario, sinks, settings, dir) {
   }
   if (main === 0) throw new Error(`${variant.name}: callgrind wrote no dump in ${out}`);
   let functions;
+  let helpers;
   let callers;
   if (settings.functions > 0) {
     functions = new Map();
+    helpers = new Map();
     callers = new Map();
     for (const pid of server.pids) {
       const perfMap = path.join(os.tmpdir(), `perf-${pid}.map`);
       const lookup = perfMapLookup(perfMap);
-      for (const file of fs.readdirSync(out).filter((f) => f.startsWith(`${pid}.cg.1-`) && f.endsWith('.1-01'))) {
+      for (const file of fs.readdirSync(out).filter((f) => f.startsWith(`${pid}.cg.1-`))) {
+        if (!file.endsWith('.1-01')) {
+          // The other threads: V8's GC helpers and compiler, libuv's pool.
+          addSelfCosts(path.join(out, file), lookup, helpers);
+          continue;
+        }
         addSelfCosts(path.join(out, file), lookup, functions);
         if (settings.callers) addCallerCosts(path.join(out, file), lookup, settings.callers, callers);
       }
       fs.rmSync(perfMap, { force: true });
     }
     for (const [name, ir] of functions) functions.set(name, ir / settings.requests);
+    for (const [name, ir] of helpers) helpers.set(name, ir / settings.requests);
     for (const [name, ir] of callers) callers.set(name, ir / settings.requests);
   }
-  return { main: main / settings.requests, all: all / settings.requests, functions, callers };
+  return { main: main / settings.requests, all: all / settings.requests, functions, helpers, callers };
 }
 
 async function main() {
@@ -180,7 +192,8 @@ function printCallers(rows, n, pattern) {
   }
 }
 
-/** The last variant's top functions by self instructions per request, and the biggest changes from the first variant. */
+/** The last variant's top functions by self instructions per request, and the biggest changes from the first variant:
+ *  the main thread's, then the other threads' (GC helpers, compiler) by the largest changes. */
 function printFunctions(rows, n) {
   const first = rows[0];
   const last = rows[rows.length - 1];
@@ -188,10 +201,14 @@ function printFunctions(rows, n) {
   console.log(`\n${last.variant}: functions by their own instructions per request (main thread)`);
   for (const [name, ir] of [...last.functions].sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(`${fmt(ir)}  ${name}`);
   if (first === last) return;
-  console.log(`\n${last.variant} − ${first.variant}: the largest changes per request`);
-  const names = new Set([...first.functions.keys(), ...last.functions.keys()]);
-  const changes = [...names].map((name) => [name, (last.functions.get(name) ?? 0) - (first.functions.get(name) ?? 0)]);
-  for (const [name, delta] of changes.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1])).slice(0, n)) console.log(`${(delta > 0 ? '+' : '') + Math.round(delta).toLocaleString('en')}`.padStart(9) + `  ${name}`);
+  const printChanges = (title, before, after) => {
+    console.log(`\n${last.variant} − ${first.variant}: ${title}`);
+    const names = new Set([...before.keys(), ...after.keys()]);
+    const changes = [...names].map((name) => [name, (after.get(name) ?? 0) - (before.get(name) ?? 0)]);
+    for (const [name, delta] of changes.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1])).slice(0, n)) console.log(`${(delta > 0 ? '+' : '') + Math.round(delta).toLocaleString('en')}`.padStart(9) + `  ${name}`);
+  };
+  printChanges('the largest changes per request (main thread)', first.functions, last.functions);
+  printChanges('the largest changes per request in the other threads (GC helpers, compiler, libuv pool)', first.helpers, last.helpers);
 }
 
 main().catch((error) => {
