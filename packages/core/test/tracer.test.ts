@@ -532,6 +532,34 @@ describe('span storage (ids as words, split times, inline attributes)', () => {
     expect(done.droppedAttributesCount).toBe(6 - keptCount + (limit <= 5 ? 1 : 0) + (limit === 0 ? 1 : 0));
   });
 
+  it.each([0, 2, 3, 5, 8, 128])(
+    'OTEL_ATTRIBUTE_COUNT_LIMIT=%s: random sets and resets end as a plain ordered map would, with the drops counted',
+    async (limit) => {
+      await restart({ OTEL_ATTRIBUTE_COUNT_LIMIT: String(limit) });
+      // Keys set once, set again, of equal and of different lengths, inline (the first three) and beyond.
+      const keys = ['a', 'bb', 'ccc', 'x'.repeat(33), 'dddd', 'ee', 'y'.repeat(35), 'f'.repeat(12), 'g'.repeat(44), 'h'.repeat(12)];
+      let seed = 7;
+      const next = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+      for (let round = 0; round < 30; round++) {
+        const name = `model-${limit}-${round}`;
+        const span = trace.startSpan(name);
+        if (round % 2 === 1) reserveAttributes(span, 12);
+        const model = new Map<string, number>();
+        let dropped = 0;
+        for (let n = 0; n < 25; n++) {
+          const key = keys[next() % keys.length];
+          span.setAttribute(key, n);
+          if (model.has(key) || model.size < limit) model.set(key, n);
+          else dropped++;
+        }
+        span.end();
+        const done = byName(name);
+        expect(Object.entries(done.attributes)).toEqual([...model]);
+        expect(done.droppedAttributesCount).toBe(dropped);
+      }
+    },
+  );
+
   it('reserveAttributes is only a hint: the attributes, their order and the count limit are as without it', async () => {
     await restart({ OTEL_ATTRIBUTE_COUNT_LIMIT: '6' });
     const span = trace.startSpan('reserved');
