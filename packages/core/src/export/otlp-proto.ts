@@ -531,13 +531,10 @@ class ProtoWriter {
       }
       p += 2 + value.length;
     } else if (typeof value === 'number') {
-      buf[p++] = ANY_INT;
-      let v = value;
-      while (v > 0x7f) {
-        buf[p++] = (v & 0x7f) | 0x80;
-        v >>>= 7;
-      }
-      buf[p++] = v;
+      buf[p] = ANY_INT;
+      this.pos = p + 1;
+      this.varint32(value);
+      p = this.pos;
     } else {
       buf[p] = ANY_BOOL;
       buf[p + 1] = value ? 1 : 0;
