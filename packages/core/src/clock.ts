@@ -132,3 +132,32 @@ export function fromEpochMillis(epochMs: number): number {
   ready();
   return epochMs - originMs;
 }
+
+/** Puts an epoch HrTime ([seconds, nanoseconds], the OTel API's form) into tickSeconds / tickNanos, exactly. */
+export function tickAtHr(epochS: number, nanos: number): void {
+  ready();
+  const ns = Math.round(nanos) - ORIGIN_NANOS;
+  const carry = Math.floor(ns / 1e9);
+  tickSeconds = (Math.floor(epochS) - ORIGIN_SECONDS + carry) | 0;
+  tickNanos = (ns - carry * 1e9) | 0;
+}
+
+/**
+ * Below this a number given as a time is milliseconds since the process's
+ * time origin (performance.now(), which OTel-API code passes), above it epoch
+ * milliseconds: no process runs for 3 years, and no span starts before 1973.
+ * (The OTel SDK draws the line at the time origin, which misreads an epoch
+ * time from before the process started, such as a queued message's.)
+ */
+const PERFORMANCE_TIME_BELOW = 1e11;
+
+/** Puts a time given as a number (epoch or performance.now() ms), a Date or an epoch HrTime into tickSeconds / tickNanos. */
+export function tickAtInput(time: number | Date | readonly [number, number]): void {
+  if (typeof time === 'number') {
+    if (time < PERFORMANCE_TIME_BELOW) {
+      ready();
+      tickAt(originMs + time);
+    } else tickAt(time);
+  } else if (time instanceof Date) tickAt(time.getTime());
+  else tickAtHr(time[0], time[1]);
+}

@@ -19,10 +19,11 @@ export {
   contextWithSpan,
   isSuppressed,
   ROOT_CONTEXT,
+  suppressedContext,
   suppressTracing,
   withContext,
+  Context,
 } from './context';
-export type { Context } from './context';
 export { inject, extract, propagationFields } from './propagation-api';
 export { start, currentSdk } from './sdk';
 export type { Sdk, StartOptions } from './sdk';
@@ -34,6 +35,8 @@ export { BatchSpanProcessor, SimpleSpanProcessor } from './batch';
 export { enableInstrumentation, disableInstrumentation, enabledInstrumentations, isPatched, patchBuiltinsNow, shimmer } from './hook';
 export type { EnableOptions, InstrumentationDefinition, ModulePatch } from './hook';
 export { satisfies } from './semver';
+export { otelApiInstrumentation } from './otel/definition';
+export type { TraceState } from './trace-state';
 export { log } from './logger';
 export { now, toEpochNanosString } from './clock';
 export { VERSION } from './version';

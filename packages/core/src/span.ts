@@ -1,9 +1,10 @@
 // The span object users and instrumentations hold. It has the shape of the
 // @opentelemetry/api Span so a bridge can hand it to OTel-API libraries, and it
 // is also the ReadableSpan the processor queues: ending a span allocates nothing.
-import { fromEpochMillis, now, tick, tickAt, tickNanos, tickSeconds } from './clock';
+import { now, tick, tickAtInput, tickNanos, tickSeconds } from './clock';
 import { spanIdHex, traceIdHex } from './ids';
 import { state } from './state';
+import { traceStateOf, traceStateText } from './trace-state';
 import {
   Attributes,
   AttributeValue,
@@ -18,8 +19,12 @@ import {
   TraceFlags,
 } from './types';
 
-/** Epoch milliseconds (Date.now()), a Date, or omitted for "now". */
-export type TimeInput = number | Date;
+/**
+ * Epoch milliseconds (Date.now()), a Date, an epoch [seconds, nanoseconds]
+ * (the OTel API's HrTime), or omitted for "now". A number below 1e11 is read as
+ * performance.now() milliseconds, as OTel-API code passes them (see clock.ts).
+ */
+export type TimeInput = number | Date | readonly [number, number];
 
 export interface Span {
   spanContext(): SpanContext;
@@ -27,6 +32,7 @@ export interface Span {
   setAttributes(attributes: Attributes): this;
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this;
   addLink(link: Link): this;
+  addLinks(links: readonly Link[]): this;
   setStatus(status: SpanStatus): this;
   updateName(name: string): this;
   recordException(exception: unknown, time?: TimeInput): this;
@@ -43,12 +49,10 @@ const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 const NO_EVENTS: readonly TimedEvent[] = Object.freeze([]);
 const NO_LINKS: readonly Link[] = Object.freeze([]);
 
-function epochMillis(time: TimeInput): number {
-  return typeof time === 'number' ? time : time.getTime();
-}
-
 function toClock(time: TimeInput | undefined): number {
-  return time === undefined ? now() : fromEpochMillis(epochMillis(time));
+  if (time === undefined) return now();
+  tickAtInput(time);
+  return joinTime(tickSeconds, tickNanos);
 }
 
 /** Milliseconds on the tracer clock from split seconds + nanoseconds. */
@@ -57,7 +61,7 @@ function joinTime(seconds: number, nanos: number): number {
 }
 
 function isTimeInput(value: unknown): value is TimeInput {
-  return typeof value === 'number' || value instanceof Date;
+  return typeof value === 'number' || value instanceof Date || (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && typeof value[1] === 'number');
 }
 
 function truncateArray(value: ReadonlyArray<unknown>, limit: number): AttributeValue {
@@ -276,7 +280,7 @@ export class RecordingSpan implements Span, ReadableSpan {
     this._p1 = p1;
     this.traceState = traceState;
     if (startTime === undefined) tick();
-    else tickAt(epochMillis(startTime));
+    else tickAtInput(startTime);
     this._startS = tickSeconds;
     this._startNs = tickNanos;
     this._endS = 0;
@@ -375,7 +379,7 @@ export class RecordingSpan implements Span, ReadableSpan {
         traceId: traceIdHex(this._t0, this._t1, this._t2, this._t3),
         spanId: spanIdHex(this._s0, this._s1),
         traceFlags: TraceFlags.SAMPLED,
-        traceState: this.traceState,
+        traceState: traceStateOf(this.traceState),
         isRemote: false,
       };
     }
@@ -467,7 +471,9 @@ export class RecordingSpan implements Span, ReadableSpan {
       extras.droppedLinks++;
       return this;
     }
-    const own: Link = { context: link.context };
+    // The encoders write the tracestate's text: an OTel-API TraceState object becomes it here.
+    const context = typeof link.context.traceState === 'object' ? { ...link.context, traceState: traceStateText(link.context.traceState) } : link.context;
+    const own: Link = { context };
     if (link.attributes) {
       own.attributes = {};
       const dropped = copyAttributes(own.attributes, link.attributes, limits.attributePerLinkCountLimit, limits.attributeValueLengthLimit);
@@ -475,6 +481,11 @@ export class RecordingSpan implements Span, ReadableSpan {
     }
     if (extras.links === NO_LINKS) extras.links = [own];
     else (extras.links as Link[]).push(own);
+    return this;
+  }
+
+  addLinks(links: readonly Link[]): this {
+    if (Array.isArray(links)) for (const link of links) this.addLink(link);
     return this;
   }
 
@@ -502,7 +513,7 @@ export class RecordingSpan implements Span, ReadableSpan {
   end(endTime?: TimeInput): void {
     if (this._endNs >= 0) return;
     if (endTime === undefined) tick();
-    else tickAt(epochMillis(endTime));
+    else tickAtInput(endTime);
     this._endS = tickSeconds;
     this._endNs = tickNanos;
     ended(this);
@@ -561,6 +572,9 @@ export class NonRecordingSpan implements Span {
   addLink(): this {
     return this;
   }
+  addLinks(): this {
+    return this;
+  }
   setStatus(): this {
     return this;
   }
@@ -617,7 +631,7 @@ export class UnsampledSpan extends NonRecordingSpan {
         traceId: this.traceIdText ?? traceIdHex(this._t0, this._t1, this._t2, this._t3),
         spanId: spanIdHex(this._s0, this._s1),
         traceFlags: TraceFlags.NONE,
-        traceState: this.traceState,
+        traceState: traceStateOf(this.traceState),
         isRemote: false,
       };
     }

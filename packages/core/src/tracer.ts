@@ -2,11 +2,12 @@
 // the processor, the limits) lives in state.ts on a global symbol so every copy
 // of @tracewire/core in the process shares it. Until start() runs, or with
 // OTEL_SDK_DISABLED=true, every span is the shared no-op span.
-import { activeContext, Context, contextWithSpan, withContext } from './context';
+import { activeContext, Context, contextWithSpan, isSuppressed, withContext } from './context';
 import { hexWord, idWords, takeWords, traceIdHex } from './ids';
 import { FastSampler, SAMPLE_WORDS } from './sampler';
 import { exceptionAttributes, INVALID_SPAN_CONTEXT, NonRecordingSpan, RecordingSpan, Span, TimeInput, UnsampledSpan } from './span';
 import { state } from './state';
+import { traceStateText } from './trace-state';
 import { Attributes, InstrumentationScope, Link, SpanContext, SpanKind, SpanStatusCode, TraceFlags } from './types';
 
 export const NOOP_SPAN: Span = new NonRecordingSpan(INVALID_SPAN_CONTEXT);
@@ -15,7 +16,7 @@ export interface SpanOptions {
   kind?: SpanKind;
   attributes?: Attributes;
   links?: Link[];
-  /** Epoch milliseconds or a Date; default now. */
+  /** Epoch milliseconds, a Date or an OTel HrTime; default now. */
   startTime?: TimeInput;
   /** Start a new trace even if a span is active. */
   root?: boolean;
@@ -100,12 +101,12 @@ function startChildOfContext(scope: InstrumentationScope, name: string, options:
   const remote = context.isRemote === true;
   const sample = (state.sampler as FastSampler)[SAMPLE_WORDS];
   if (sample === undefined ? !sampleSlow(context, t0, t1, t2, t3) : !sample(context.traceFlags, remote, t2, t3)) {
-    return unsampled(context, t0, t1, t2, t3, s0, s1, context.traceState);
+    return unsampled(context, t0, t1, t2, t3, s0, s1, traceStateText(context.traceState));
   }
   return new RecordingSpan(
     spanName(name), spanKind(options), scope,
     t0, t1, t2, t3, s0, s1,
-    hexWord(context.spanId, 0), hexWord(context.spanId, 8), remote, context.traceState,
+    hexWord(context.spanId, 0), hexWord(context.spanId, 8), remote, traceStateText(context.traceState),
     options === undefined ? undefined : options.startTime,
   );
 }
@@ -152,7 +153,7 @@ export class Tracer {
 
   /** Starts a span, child of the span active in `ctx` (default: the active context). */
   startSpan(name: string, options?: SpanOptions, ctx: Context = activeContext()): Span {
-    if (!state.enabled || ctx.suppressed === true) return NOOP_SPAN;
+    if (!state.enabled || isSuppressed(ctx)) return NOOP_SPAN;
     const parent = options !== undefined && options.root === true ? undefined : ctx.span;
     const span = parent === undefined ? startRoot(this.scope, name, options) : startChild(this.scope, name, options, parent);
     if (options !== undefined) applyOptions(span, options);

@@ -1,5 +1,6 @@
 // The data model shared by every part of tracewire. Names and numeric values
 // follow OpenTelemetry (and so OTLP) so spans cross the wire without mapping.
+import type { TraceState } from './trace-state';
 
 /** OTLP SpanKind values (opentelemetry/proto/trace/v1/trace.proto) minus one:
  *  the API's INTERNAL=0 is OTLP's SPAN_KIND_INTERNAL=1, and so on. */
@@ -41,8 +42,9 @@ export interface SpanContext {
   spanId: string;
   /** Bit field; bit 0 = sampled. */
   traceFlags: number;
-  /** Raw, already validated tracestate header value, forwarded as is. */
-  traceState?: string;
+  /** The tracestate header: the `@opentelemetry/api` TraceState interface (what
+   *  tracewire hands out), or its text (accepted wherever a SpanContext goes in). */
+  traceState?: string | TraceState;
   /** True when the context was extracted from a carrier. */
   isRemote?: boolean;
 }

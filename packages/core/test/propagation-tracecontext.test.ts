@@ -1,4 +1,5 @@
 import { defaultGetter, defaultSetter } from '../src/propagation/headers';
+import { traceStateOf } from '../src/trace-state';
 import {
   formatTraceParent,
   parseTraceParent,
@@ -12,11 +13,12 @@ const SPAN = '00f067aa0ba902b7';
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
+/** An extracted context: its tracestate is the API's TraceState over the header's text. */
 const remote = (traceFlags: number, traceState?: string): SpanContext => ({
   traceId: TRACE,
   spanId: SPAN,
   traceFlags,
-  traceState,
+  traceState: traceStateOf(traceState),
   isRemote: true,
 });
 

@@ -8,7 +8,7 @@
 // knows the request is already traced.
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'http';
 import type { Socket } from 'net';
-import { applyInContext, contextWithSpan, extract, isSuppressed, ReadableSpan, reserveAttributes, ROOT_CONTEXT, Span, SpanKind, SpanOptions, SpanStatusCode } from '@tracewire/core';
+import { applyInContext, contextWithSpan, extract, isSuppressed, ReadableSpan, suppressedContext, reserveAttributes, ROOT_CONTEXT, Span, SpanKind, SpanOptions, SpanStatusCode } from '@tracewire/core';
 import {
   ABORTED,
   defaultPort,
@@ -114,7 +114,7 @@ export function ignoreRequest(req: IncomingMessage | undefined | null): void {
   const rec = (req as Marked)[SERVER_RECORD];
   if (rec === undefined || rec.ended) return;
   rec.ignored = true;
-  rec.ctx = { span: rec.ctx.span, baggage: rec.ctx.baggage, suppressed: true };
+  rec.ctx = suppressedContext(rec.ctx);
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {

@@ -6,6 +6,7 @@ import {
   Context,
   currentSdk,
   getTracer,
+  isSuppressed,
   log,
   NOOP_SPAN,
   recordError,
@@ -79,7 +80,7 @@ export function warnFailure(step: string, error: unknown): void {
  * must pass straight through (tracing off, or tracewire's own I/O).
  */
 export function callContext(ctx: Context): Context | undefined {
-  if (currentSdk()?.enabled !== true || ctx.suppressed === true) return undefined;
+  if (currentSdk()?.enabled !== true || isSuppressed(ctx)) return undefined;
   return ctx;
 }
 

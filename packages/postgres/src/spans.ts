@@ -2,7 +2,7 @@
 // database conventions and SQL summarizing @tracewire/pg shares. Kept apart
 // from the patch (query.ts) so it reads, and is tested, without it. Nothing
 // here throws into the app.
-import { Context, currentSdk, getTracer, log, Span, SpanKind, SpanOptions } from '@tracewire/core';
+import { Context, currentSdk, getTracer, isSuppressed, log, Span, SpanKind, SpanOptions } from '@tracewire/core';
 import {
   analyzeSqlCached,
   DB_SYSTEM_NAME,
@@ -33,7 +33,7 @@ export function warnFailure(step: string, error: unknown): void {
 
 /** The context a query is traced in, or undefined when it must pass straight through (tracing off, tracewire's own I/O). */
 export function traceableContext(ctx: Context): Context | undefined {
-  if (currentSdk()?.enabled !== true || ctx.suppressed === true) return undefined;
+  if (currentSdk()?.enabled !== true || isSuppressed(ctx)) return undefined;
   return ctx;
 }
 

@@ -2,6 +2,7 @@
 // (camelCase names, int64/fixed64 as decimal strings, enums as integers) with
 // OTLP's one deviation, trace and span ids as hex strings instead of base64.
 // Absent optional fields are left out (JSON.stringify drops `undefined`).
+import { traceStateText } from '../trace-state';
 import { toEpochNanosString } from '../clock';
 import type { Attributes, AttributeValue, ReadableSpan, Resource, TimedEvent, Link } from '../types';
 import { groupByScope, otlpFlags } from './otlp-proto';
@@ -59,7 +60,7 @@ function link(l: Link): object {
   return {
     traceId: l.context.traceId,
     spanId: l.context.spanId,
-    traceState: l.context.traceState || undefined,
+    traceState: traceStateText(l.context.traceState),
     attributes: keyValues(l.attributes),
     droppedAttributesCount: positive(l.droppedAttributesCount ?? 0),
     flags: otlpFlags(l.context.traceFlags, l.context.isRemote),

@@ -10,6 +10,7 @@
 // a flat array, so no hex string, no boxed time and no attributes object is
 // made to encode them; other ReadableSpans go through their public fields.
 // The resource and each scope are encoded once and copied into every batch.
+import { traceStateText } from '../trace-state';
 import { ORIGIN_NANOS, ORIGIN_SECONDS, toEpoch } from '../clock';
 import { HEX_VALUE } from '../ids';
 import { RecordingSpan } from '../span';
@@ -704,7 +705,8 @@ class ProtoWriter {
       const l = this.begin(SPAN_LINK, 1);
       this.idField(LINK_TRACE_ID, link.context.traceId);
       this.idField(LINK_SPAN_ID, link.context.spanId);
-      if (link.context.traceState) this.stringField(LINK_TRACE_STATE, link.context.traceState);
+      const linkTraceState = traceStateText(link.context.traceState);
+      if (linkTraceState !== undefined) this.stringField(LINK_TRACE_STATE, linkTraceState);
       if (link.attributes) this.attributes(LINK_ATTRIBUTES, link.attributes);
       const droppedAttributes = link.droppedAttributesCount;
       if (droppedAttributes !== undefined && droppedAttributes > 0) this.uint32Field(LINK_DROPPED_ATTRIBUTES, droppedAttributes);

@@ -13,6 +13,7 @@ import type {
   TextMapSetter,
 } from '../types';
 import { isOws } from './headers';
+import { traceStateOf, traceStateText } from '../trace-state';
 
 const TRACEPARENT = 'traceparent';
 const TRACESTATE = 'tracestate';
@@ -228,7 +229,7 @@ function extract(ctx: PropagationContext, carrier: Carrier, getter: TextMapGette
   const spanContext = parseTraceParent(traceparent);
   if (spanContext === undefined) return ctx;
   const tracestate = getter.get(carrier, TRACESTATE);
-  if (tracestate !== undefined) spanContext.traceState = parseTraceState(tracestate);
+  if (tracestate !== undefined) spanContext.traceState = traceStateOf(parseTraceState(tracestate));
   return { ...ctx, spanContext };
 }
 
@@ -238,8 +239,8 @@ function inject(ctx: PropagationContext, carrier: Carrier, setter: TextMapSetter
   setter.set(carrier, TRACEPARENT, formatTraceParent(spanContext));
   // Re-validated because a user may have built the SpanContext by hand, and a
   // stray character in a header value makes Node's setHeader throw.
-  const { traceState } = spanContext;
-  const tracestate = typeof traceState === 'string' ? parseTraceState(traceState) : undefined;
+  const text = traceStateText(spanContext.traceState);
+  const tracestate = text !== undefined ? parseTraceState(text) : undefined;
   if (tracestate !== undefined) setter.set(carrier, TRACESTATE, tracestate);
 }
 
