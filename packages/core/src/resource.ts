@@ -43,18 +43,71 @@ export function findAppPackage(start: string | undefined): AppPackage {
   return {};
 }
 
+/** `host.arch` as the OTel semantic conventions name Node's `process.arch` values (the OTel SDK's mapping). */
+export function hostArch(arch: string): string {
+  switch (arch) {
+    case 'arm':
+      return 'arm32';
+    case 'ppc':
+      return 'ppc32';
+    case 'x64':
+      return 'amd64';
+    case 'ia32':
+      return 'x86';
+    default:
+      return arch;
+  }
+}
+
+/** `os.type` as the OTel semantic conventions name Node's `process.platform` values. */
+export function osType(platform: string): string {
+  switch (platform) {
+    case 'sunos':
+      return 'solaris';
+    case 'win32':
+      return 'windows';
+    default:
+      return platform;
+  }
+}
+
+/**
+ * `service.instance.id`: a random UUID per process, as the OTel SDK makes it.
+ * Made when the resource is first read (the first export) rather than at
+ * start-up, which then does not load the crypto module: a getter that becomes
+ * the value.
+ */
+function lazyInstanceId(attributes: Attributes): void {
+  Object.defineProperty(attributes, 'service.instance.id', {
+    enumerable: true,
+    configurable: true,
+    get(this: Attributes): string {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const id = (require('crypto') as typeof import('crypto')).randomUUID();
+      Object.defineProperty(this, 'service.instance.id', { value: id, enumerable: true, configurable: true, writable: true });
+      return id;
+    },
+  });
+}
+
 export function resourceFromEnv(env: Env, warnings: string[], entry: string | undefined = process.argv[1]): Resource {
   const fromEnv = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES, warnings);
+  // The OTel SDK's default detectors (host, os, process, service instance), less what can carry secrets (command lines).
   const attributes: Attributes = {
     'telemetry.sdk.name': 'tracewire',
     'telemetry.sdk.language': 'nodejs',
     'telemetry.sdk.version': VERSION,
+    'host.name': os.hostname(),
+    'host.arch': hostArch(process.arch),
+    'os.type': osType(process.platform),
     'process.pid': process.pid,
+    'process.executable.name': process.title,
     'process.runtime.name': 'nodejs',
     'process.runtime.version': process.versions.node,
-    'host.name': os.hostname(),
-    ...fromEnv,
+    'process.runtime.description': 'Node.js',
   };
+  if (fromEnv['service.instance.id'] === undefined) lazyInstanceId(attributes);
+  Object.assign(attributes, fromEnv);
   const envName = env.OTEL_SERVICE_NAME?.trim();
   if (envName) attributes['service.name'] = envName;
   else if (!fromEnv['service.name']) {

@@ -24,6 +24,7 @@ import {
   trace,
   withContext,
 } from '@tracewire/core';
+import { hostArch, osType, resourceFromEnv } from '../src/resource';
 import { EventEmitter } from 'events';
 
 let exporter: InMemoryExporter;
@@ -503,6 +504,35 @@ describe('start()', () => {
     expect(sdk.resource.attributes['process.pid']).toBe(process.pid);
     expect(typeof sdk.resource.attributes['host.name']).toBe('string');
   });
+
+  it('describes the process as the OTel SDK\'s default detectors do', () => {
+    const attributes = sdk.resource.attributes;
+    expect(attributes).toMatchObject({
+      'host.arch': process.arch === 'x64' ? 'amd64' : process.arch,
+      'os.type': process.platform,
+      'process.executable.name': process.title,
+      'process.runtime.name': 'nodejs',
+      'process.runtime.version': process.versions.node,
+      'process.runtime.description': 'Node.js',
+      'telemetry.sdk.version': expect.any(String),
+    });
+    const id = attributes['service.instance.id'];
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(attributes['service.instance.id']).toBe(id);
+    expect(Object.keys(attributes)).toContain('service.instance.id');
+  });
+
+  it('takes service.instance.id from OTEL_RESOURCE_ATTRIBUTES when given', () => {
+    expect(resourceFromEnv({ OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=pod-7' }, []).attributes['service.instance.id']).toBe('pod-7');
+  });
+
+  it.each([
+    ['x64', 'amd64'], ['arm64', 'arm64'], ['arm', 'arm32'], ['ia32', 'x86'], ['ppc', 'ppc32'], ['s390x', 's390x'],
+  ])('names arch %s as host.arch %s', (arch, expected) => expect(hostArch(arch)).toBe(expected));
+
+  it.each([
+    ['linux', 'linux'], ['darwin', 'darwin'], ['win32', 'windows'], ['sunos', 'solaris'],
+  ])('names platform %s as os.type %s', (platform, expected) => expect(osType(platform)).toBe(expected));
 });
 
 describe('span storage (ids as words, split times, inline attributes)', () => {
