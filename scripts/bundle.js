@@ -50,7 +50,6 @@ async function main() {
       ...common,
       entryPoints: [path.join(PACKAGES, 'core/dist/index.js')],
       outfile: path.join(PACKAGES, 'core/dist/core.js'),
-      external: ['shimmer'],
     }),
     esbuild.build({
       ...common,

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import Module = require('module');
 import * as path from 'path';
-import * as shimmer from 'shimmer';
+import { shimmer } from './shim';
 import { log } from './logger';
 import { satisfies } from './semver';
 

@@ -33,6 +33,7 @@ export { alwaysOn, alwaysOff, traceIdRatio, parentBased } from './sampler';
 export type { Sampler } from './sampler';
 export { BatchSpanProcessor, SimpleSpanProcessor } from './batch';
 export { enableInstrumentation, disableInstrumentation, enabledInstrumentations, isPatched, patchBuiltinsNow, shimmer } from './hook';
+export { originalOf } from './shim';
 export type { EnableOptions, InstrumentationDefinition, ModulePatch } from './hook';
 export { satisfies } from './semver';
 export { otelApiInstrumentation } from './otel/definition';

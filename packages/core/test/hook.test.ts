@@ -36,7 +36,7 @@ function run(body: string, def = "{ module: 'fakelib', versions: '>=1 <3', patch
     const core = require(${JSON.stringify(CORE)});
     const patch = (exports) => core.shimmer.wrap(exports, 'greet', (orig) => function () { return 'patched ' + orig.apply(this, arguments); });
     // An unpatch must tolerate a patch that failed half-way: unwrap only what is wrapped.
-    const unpatch = (exports) => exports.greet.__wrapped && core.shimmer.unwrap(exports, 'greet');
+    const unpatch = (exports) => core.originalOf(exports.greet) !== undefined && core.shimmer.unwrap(exports, 'greet');
     const definition = { name: 'test', modules: [${def}] };
     const say = (x) => process.stdout.write(String(x) + '\\n');
     ${body}
@@ -127,7 +127,7 @@ describe('enableInstrumentation', () => {
       core.enableInstrumentation(definition, { deferBuiltins: true });
       say(process.moduleLoadList.includes('NativeModule http'));
       const http = require('node:http');
-      say(typeof http.get.__original);
+      say(typeof core.originalOf(http.get));
       http.get('http://127.0.0.1:1').on('error', () => say('refused'));
     `, def);
     expect(out).toEqual(['false', 'function', 'get called', 'refused']);

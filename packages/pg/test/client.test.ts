@@ -3,6 +3,7 @@ import {
   activeSpan,
   alwaysOff,
   currentSdk,
+  originalOf,
   ReadableSpan,
   SpanKind,
   SpanStatusCode,
@@ -300,7 +301,7 @@ describe('instrumentation', () => {
     uninstrumentPg(pg);
     const originals = methods();
     expect(originals.every((m, i) => m !== wrapped[i])).toBe(true);
-    expect((pg.Client.prototype.query as unknown as { __wrapped?: boolean }).__wrapped).toBeUndefined();
+    expect(originalOf(pg.Client.prototype.query)).toBeUndefined();
     await client.query('SELECT 1');
     expect(tracing.exporter.spans).toHaveLength(0);
 
