@@ -321,4 +321,3 @@ export function isPatched(patch: ModulePatch): boolean {
   return applied.some((a) => a.patch === patch);
 }
 
-export { shimmer };

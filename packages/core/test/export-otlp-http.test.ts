@@ -5,7 +5,7 @@ import { execFile } from 'child_process';
 import * as diagnosticsChannel from 'diagnostics_channel';
 import { AddressInfo } from 'net';
 import * as path from 'path';
-import shimmer from 'shimmer';
+import { shimmer } from '../src/shim';
 import { contextWithSpan, isSuppressed, ROOT_CONTEXT, withContext } from '../src/context';
 import { NonRecordingSpan } from '../src/span';
 import { OtlpHttpExporter, OtlpHttpExporterOptions, otlpExporterOptionsFromEnv } from '../src/export/otlp-http';
