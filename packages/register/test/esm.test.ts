@@ -5,12 +5,13 @@
 // span tree from ONE shared table (names, kinds, parent links, key attributes),
 // and between the three runs the same shape (every span's name, kind, scope,
 // status and attribute keys).
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { OtlpReceiver, ReceivedSpan, startOtlpReceiver } from '../../core/test/helpers/otlp-receiver';
+import { killAll, runNode, startService } from './helpers/services';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const FIXTURES = path.join(__dirname, 'fixtures', 'esm');
@@ -148,7 +149,6 @@ const ENABLED = enabledByRegister();
 const isPending = (c: Case): boolean => c.needs !== undefined && !ENABLED.includes(c.needs);
 
 let receiver: OtlpReceiver;
-const children = new Set<ChildProcess>();
 
 function env(service: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const pg: Record<string, string> = {};
@@ -180,52 +180,6 @@ function get(port: number, urlPath: string): Promise<{ status: number; body: str
   });
 }
 
-interface Started {
-  child: ChildProcess;
-  port: number;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts a fixture (it prints `listening <port>`), asynchronously: the receiver lives in this process. */
-function startService(args: string[], processEnv: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening: ${stderr}`)));
-    child.stdout!.on('data', (chunk) => {
-      stdout += chunk;
-      const m = /listening (\d+)\n/.exec(stdout);
-      if (m) resolve({ child, port: Number(m[1]), stderr: () => stderr, exited });
-    });
-  });
-}
-
-/** Runs a script to its end, asynchronously. */
-function runNode(args: string[], processEnv: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve) =>
-    child.once('close', (status) => {
-      children.delete(child);
-      resolve({ status, stdout, stderr });
-    }),
-  );
-}
-
 const spansOf = (service: string): ReceivedSpan[] => receiver.spans.filter((s) => s.resource['service.name'] === service);
 
 /** Until n spans of the service arrived, or (n undefined) its root span, which ends after its children. */
@@ -248,7 +202,7 @@ interface Run {
 /** One service, one request; SIGTERM then flushes what is left and the process exits. */
 async function runCase(c: Case, mode: Mode): Promise<Run> {
   const service = `esm-${c.name}-${mode.name.replace(/\W+/g, '-')}`;
-  const started = await startService([...mode.args, path.join(FIXTURES, mode.file(c.name))], env(service, mode.env));
+  const started = await startService([...mode.args, path.join(FIXTURES, mode.file(c.name))], env(service, mode.env), ROOT);
   try {
     const response = await get(started.port, c.path);
     // A row whose instrumentation register does not enable yet has fewer spans than the table: wait for its root.
@@ -325,7 +279,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  killAll();
   await receiver.close();
 });
 
@@ -388,7 +342,7 @@ describe('how an app is recognised as ESM', () => {
   const httpCase = CASES.find((c) => c.name === 'http')!;
 
   async function traceOf(args: string[], service: string, extra: Record<string, string> = {}): Promise<{ stderr: string; tree: Tree }> {
-    const started = await limited(() => startService(args, env(service, extra)));
+    const started = await limited(() => startService(args, env(service, extra), ROOT));
     try {
       expect((await get(started.port, httpCase.path)).status).toBe(200);
       await waitForSpans(service, countSpans(httpCase.root), 10000);
@@ -423,7 +377,7 @@ describe('how an app is recognised as ESM', () => {
 
   it('when an ESM module\'s first use of http is a client request, that request is lost and one line says so', async () => {
     const service = 'esm-late-client';
-    const result = await runNode(['-r', PRELOAD, path.join(FIXTURES, 'late-client.cjs')], env(service, { OTEL_BSP_SCHEDULE_DELAY: '600000' }));
+    const result = await runNode(['-r', PRELOAD, path.join(FIXTURES, 'late-client.cjs')], env(service, { OTEL_BSP_SCHEDULE_DELAY: '600000' }), ROOT);
     expect(result.status).toBe(0);
     const lines = result.stderr.split('\n').filter(Boolean);
     expect(lines).toHaveLength(1);
@@ -438,7 +392,7 @@ describe('how an app is recognised as ESM', () => {
 
 describe('start-up stays cheap', () => {
   const loaded = async <T = string[]>(args: string[], extra: Record<string, string> = {}): Promise<T> => {
-    const result = await limited(() => runNode(args, env('esm-startup', { OTEL_TRACES_EXPORTER: 'none', ...extra })));
+    const result = await limited(() => runNode(args, env('esm-startup', { OTEL_TRACES_EXPORTER: 'none', ...extra }), ROOT));
     expect(result.stderr).toBe('');
     return JSON.parse(result.stdout) as T;
   };

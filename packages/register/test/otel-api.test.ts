@@ -6,7 +6,6 @@
 // receivers that decode with the official protos. Each request is sent from
 // this process (plain http.request, not traced) with a traceparent of a fresh
 // trace id, so a run's spans are the spans of that trace.
-import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -14,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { FlatValue, OtlpReceiver, ReceivedSpan, startOtlpReceiver } from '../../core/test/helpers/otlp-receiver';
+import { killAll, Started, startService } from './helpers/services';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const FIXTURES = path.join(__dirname, 'fixtures', 'otel');
@@ -27,7 +27,6 @@ const ERROR = 2;
 /** tracewire's receiver (every run exports here); OTel SDK runs add their own. */
 let receiver: OtlpReceiver;
 const receivers: OtlpReceiver[] = [];
-const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   for (const file of ['packages/register/dist/preload.js', 'packages/core/dist/core.js', 'packages/express/dist/index.js', 'packages/koa/dist/index.js']) {
@@ -38,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  killAll();
   await Promise.all(receivers.map((r) => r.close()));
 });
 
@@ -57,36 +56,6 @@ function env(service: string, extra: Record<string, string> = {}): NodeJS.Proces
     OTEL_SERVICE_NAME: service,
     ...extra,
   };
-}
-
-interface Started {
-  child: ChildProcess;
-  port: number;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts a fixture (it prints `listening <port>`); asynchronous, as the receivers live in this process. */
-function startService(args: string[], processEnv: NodeJS.ProcessEnv, cwd = ROOT): Promise<Started> {
-  const child = spawn(process.execPath, args, { cwd, env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening: ${stderr}`)));
-    child.stdout!.on('data', (chunk) => {
-      stdout += chunk;
-      const m = /listening (\d+)\n/.exec(stdout);
-      if (m) resolve({ child, port: Number(m[1]), stderr: () => stderr, exited });
-    });
-  });
 }
 
 /** SIGTERM (tracewire flushes, the process exits as it would); SIGKILL if it lingers. */
@@ -165,7 +134,7 @@ const BAGGAGE = 'tenant=acme,region=eu-west';
 /** Starts a fixture, sends GET /probe with a traceparent and baggage of our own, collects its trace, stops it. */
 async function probe(name: string, args: string[], extra: Record<string, string> = {}): Promise<ProbeRun> {
   const service = `otel-${name}`;
-  const started = await startService(args, env(service, extra));
+  const started = await startService(args, env(service, extra), ROOT);
   try {
     const traceId = newTraceId();
     const parentId = newSpanId();
@@ -340,7 +309,7 @@ describe('OpenTelemetry contrib instrumentations (ioredis, mysql2) export throug
 
   async function contribRun(name: string, args: string[], extra: Record<string, string> = {}): Promise<void> {
     const service = `otel-contrib-${name}`;
-    const started = await startService(args, env(service, extra));
+    const started = await startService(args, env(service, extra), ROOT);
     try {
       const traceId = newTraceId();
       const parentId = newSpanId();
@@ -423,7 +392,7 @@ describe('beside the OpenTelemetry SDK (NodeTracerProvider + OTLP exporter + htt
   async function coexist(name: string, args: string[], extra: Record<string, string>): Promise<Coexisting> {
     const service = `otel-coexist-${name}`;
     const b = await otherReceiver();
-    const started = await startService(args, env(service, { OTEL_SDK_URL: b.url, ...extra }));
+    const started = await startService(args, env(service, { OTEL_SDK_URL: b.url, ...extra }), ROOT);
     try {
       const traces: Coexisting['traces'] = [];
       for (const n of [1, 2]) {
