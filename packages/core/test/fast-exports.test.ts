@@ -10,7 +10,7 @@ import * as path from 'path';
 import { fastExports } from '@tracewire/core';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const PACKAGES = ['core', 'http', 'express', 'koa', 'pg', 'postgres'];
+const PACKAGES = ['core', 'http', 'express', 'koa', 'pg', 'postgres', 'logs'];
 
 /** Runs `script` in node with natives syntax; returns its JSON output. */
 function v8(script: string): unknown {

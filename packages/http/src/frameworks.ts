@@ -1,28 +1,38 @@
 // What a framework's one middleware line turns on the first time it is used:
 // the SDK (start() is idempotent: a preload may have started it already), this
 // package (the request's server span and outgoing calls), the framework's own
-// instrumentation, and pg and postgres.js when @tracewire/pg and
-// @tracewire/postgres are installed, less those OTEL_NODE_ENABLED_INSTRUMENTATIONS /
-// OTEL_NODE_DISABLED_INSTRUMENTATIONS leave out. Shared by @tracewire/express and
-// @tracewire/koa.
-import { enableInstrumentation, InstrumentationDefinition, instrumentationWanted, log, start } from '@tracewire/core';
+// instrumentation, pg and postgres.js when @tracewire/pg and
+// @tracewire/postgres are installed, and pino and winston log correlation
+// (@tracewire/logs, a dependency of both frameworks), less those
+// OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS leave
+// out. Shared by @tracewire/express and @tracewire/koa.
+import { enableInstrumentation, InstrumentationDefinition, instrumentationWanted, log, otelApiInstrumentation, start } from '@tracewire/core';
 import { httpInstrumentation } from './definition';
 
 const turnedOn = new Set<InstrumentationDefinition>();
 
-/** The database instrumentations (their light definition files), each optional: an app without one gets no query spans from that driver. */
-const DATABASES: ReadonlyArray<readonly [string, string]> = [
-  ['@tracewire/pg', 'pgInstrumentation'],
-  ['@tracewire/postgres', 'postgresInstrumentation'],
+const UNTRACED_QUERIES = 'queries run untraced';
+const UNCORRELATED_LOGS = 'log records carry no trace ids';
+
+/**
+ * The optional instrumentations (their light definition files): package, export, and what an
+ * app goes without when the package is there but cannot load. An app without @tracewire/pg or
+ * @tracewire/postgres gets no query spans from that driver.
+ */
+const OPTIONAL: ReadonlyArray<readonly [string, string, string]> = [
+  ['@tracewire/pg', 'pgInstrumentation', UNTRACED_QUERIES],
+  ['@tracewire/postgres', 'postgresInstrumentation', UNTRACED_QUERIES],
+  ['@tracewire/logs', 'pinoInstrumentation', UNCORRELATED_LOGS],
+  ['@tracewire/logs', 'winstonInstrumentation', UNCORRELATED_LOGS],
 ];
 
-function optionalInstrumentation(caller: string, pkg: string, name: string): InstrumentationDefinition | undefined {
+function optionalInstrumentation(caller: string, pkg: string, name: string, without: string): InstrumentationDefinition | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require(`${pkg}/dist/definition`) as Record<string, InstrumentationDefinition | undefined>)[name];
   } catch (error) {
     if ((error as { code?: unknown })?.code !== 'MODULE_NOT_FOUND') {
-      log.warn(`${caller}: could not load ${pkg} (${(error as Error)?.message}); queries run untraced.`);
+      log.warn(`${caller}: could not load ${pkg} (${(error as Error)?.message}); ${without}.`);
     }
     return undefined;
   }
@@ -34,8 +44,8 @@ export function enableForFramework(framework: InstrumentationDefinition): void {
   turnedOn.add(framework);
   try {
     if (!start().enabled) return;
-    const databases = DATABASES.map(([pkg, name]) => optionalInstrumentation(framework.name, pkg, name));
-    for (const definition of [httpInstrumentation, framework, ...databases]) {
+    const optional = OPTIONAL.map(([pkg, name, without]) => optionalInstrumentation(framework.name, pkg, name, without));
+    for (const definition of [otelApiInstrumentation, httpInstrumentation, framework, ...optional]) {
       if (definition !== undefined && instrumentationWanted(definition.name)) enableInstrumentation(definition);
     }
   } catch (error) {

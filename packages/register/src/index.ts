@@ -6,15 +6,16 @@
 import * as diagnosticsChannel from 'diagnostics_channel';
 import * as fs from 'fs';
 import * as path from 'path';
-import { enableInstrumentation, InstrumentationDefinition, instrumentationListWarnings, instrumentationWanted, isPatched, log, start } from '@tracewire/core';
+import { enableInstrumentation, InstrumentationDefinition, instrumentationListWarnings, instrumentationWanted, isPatched, log, otelApiInstrumentation, start } from '@tracewire/core';
 // Each package's definition file only: its patch code loads when the app loads what it patches.
 import { expressInstrumentation } from '@tracewire/express/dist/definition';
 import { httpInstrumentation } from '@tracewire/http/dist/definition';
 import { koaInstrumentation } from '@tracewire/koa/dist/definition';
+import { pinoInstrumentation, winstonInstrumentation } from '@tracewire/logs/dist/definition';
 import { pgInstrumentation } from '@tracewire/pg/dist/definition';
 import { postgresInstrumentation } from '@tracewire/postgres/dist/definition';
 
-const instrumentations: InstrumentationDefinition[] = [httpInstrumentation, expressInstrumentation, koaInstrumentation, pgInstrumentation, postgresInstrumentation];
+const instrumentations: InstrumentationDefinition[] = [otelApiInstrumentation, httpInstrumentation, expressInstrumentation, koaInstrumentation, pgInstrumentation, postgresInstrumentation, pinoInstrumentation, winstonInstrumentation];
 
 /**
  * ESM `import http from 'node:http'` never passes through require(), so a

@@ -218,15 +218,14 @@ describe('configuration', () => {
     expect(JSON.parse(result.stdout)).toEqual([]);
   });
 
-  it('loads only the preload’s entry and bundle, core’s bundle and shimmer at start; an instrumentation’s patch code loads with the module it patches', async () => {
+  it('loads only the preload’s entry and bundle and core’s bundle at start; an instrumentation’s patch code loads with the module it patches', async () => {
     const list = "console.log(JSON.stringify(Object.keys(require.cache)))";
     const loaded = (stdout: string): string[] =>
       (JSON.parse(stdout) as string[]).map((file) => path.relative(ROOT, fs.realpathSync(file)).split(path.sep).join('/'));
     const idle = await runNode(['-e', list], baseEnv());
     expect(idle.stderr).toBe('');
-    // Four files, where the unbundled preload loaded ~40 (each a resolution, a read and a compile).
+    // Three files, where the unbundled preload loaded ~40 (each a resolution, a read and a compile).
     expect(loaded(idle.stdout).sort()).toEqual([
-      'node_modules/shimmer/index.js',
       'packages/core/dist/core.js',
       'packages/register/dist/bundle.js',
       'packages/register/dist/preload.js',
@@ -236,7 +235,7 @@ describe('configuration', () => {
     const used = await runNode(['-e', `require('express'); ${list}`], baseEnv());
     const files = loaded(used.stdout);
     expect(files).toContain('packages/express/dist/patch.js');
-    for (const pkg of ['koa', 'pg', 'postgres']) expect(files.filter((f) => f.startsWith(`packages/${pkg}/`))).toEqual([]);
+    for (const pkg of ['koa', 'pg', 'postgres', 'logs']) expect(files.filter((f) => f.startsWith(`packages/${pkg}/`))).toEqual([]);
     // Core is never loaded twice (its bundle and its tsc files would be two tracers).
     expect(files.filter((f) => f.startsWith('packages/core/'))).toEqual(['packages/core/dist/core.js']);
   });
@@ -299,7 +298,7 @@ describe('configuration', () => {
       const result = await runNode(['-e', app(false)], baseEnv({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'fs,dns' }));
       expect(result.stdout).toBe('{"id":"7"}\n');
       expect(result.stderr).toBe(
-        '[tracewire] OTEL_NODE_DISABLED_INSTRUMENTATIONS names fs, dns, which tracewire does not have (it has http, express, koa, pg, postgres); ignored.\n',
+        '[tracewire] OTEL_NODE_DISABLED_INSTRUMENTATIONS names fs, dns, which tracewire does not have (it has opentelemetry-api, http, express, koa, pg, postgres, pino, winston); ignored.\n',
       );
       expect(names()).toEqual(['CLIENT GET', 'SERVER GET /users/:id']);
     });
