@@ -42,7 +42,7 @@ const preloadPlugin = {
   },
 };
 
-const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'warning', legalComments: 'none' };
+const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', legalComments: 'none' };
 
 async function main() {
   await Promise.all([
