@@ -12,6 +12,7 @@ export { analyzeSqlCached, recordQueryOutcome, CONNECT_SPAN_NAME, POOL_CONNECT_S
 export { SCOPE } from './version';
 export { analyzeSql, sanitizeSql, summarizeSql, MAX_SQL_SCAN, MAX_SUMMARY_LENGTH } from './sql';
 export type { SqlAnalysis, SqlSummary } from './sql';
+export { maskErrorValues, maskErrorStack } from './errors';
 export * from './conventions';
 
 // Last: the exports in an object V8 reads fast (see core's fast-exports.ts).

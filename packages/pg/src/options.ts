@@ -6,6 +6,9 @@ export interface PgOptions {
   enhancedDatabaseReporting?: boolean;
   /** Record parameter values as `db.query.parameter.<n>` (they may hold personal data). Default false. */
   captureParameters?: boolean;
+  /** Record a database error's message as the server sent it, with the values it quotes and the text of
+   *  RAISE/ASSERT, instead of with those masked as `?`. Default false. */
+  captureErrorValues?: boolean;
   /** Make no span for a query (or connect) called outside any span, e.g. at start-up. Default false. */
   requireParentSpan?: boolean;
 }
@@ -13,6 +16,7 @@ export interface PgOptions {
 export interface ResolvedPgOptions {
   readonly enhancedDatabaseReporting: boolean;
   readonly captureParameters: boolean;
+  readonly captureErrorValues: boolean;
   readonly requireParentSpan: boolean;
 }
 
@@ -21,6 +25,7 @@ export function resolvePgOptions(options: PgOptions): ResolvedPgOptions {
   return Object.freeze({
     enhancedDatabaseReporting: options.enhancedDatabaseReporting === true,
     captureParameters: options.captureParameters === true,
+    captureErrorValues: options.captureErrorValues === true,
     requireParentSpan: options.requireParentSpan === true,
   });
 }

@@ -5,6 +5,7 @@ import {
   Attributes,
   Context,
   currentSdk,
+  exceptionAttributes,
   getTracer,
   isSuppressed,
   log,
@@ -14,6 +15,7 @@ import {
   Span,
   SpanKind,
   SpanOptions,
+  SpanStatusCode,
 } from '@tracewire/core';
 import { BoundedCache } from './cache';
 import {
@@ -28,6 +30,7 @@ import {
   setQueryTextAttributes,
   sqlState,
 } from './conventions';
+import { maskErrorStack, maskErrorValues } from './errors';
 import { options } from './options';
 import { analyzeSql, SqlAnalysis } from './sql';
 import { SCOPE, VERSION } from './version';
@@ -147,11 +150,38 @@ export function returnedRows(result: unknown): number | undefined {
   return typeof r.rowCount === 'number' ? r.rowCount : undefined;
 }
 
-/** A failed query: exception + SQLSTATE as error.type; else the rows returned. Shared with @tracewire/postgres. */
-export function recordQueryOutcome(span: Span, error: unknown, rows: number | undefined): void {
-  if (error) {
+/**
+ * A failure recorded as core's recordError records it (status ERROR with the
+ * message, an `exception` event, `error.type` the class name) except that for
+ * a server error (one with a SQLSTATE) the message and the stack's head carry
+ * no values unless `captureErrorValues` (see maskErrorValues). The error
+ * itself is only read. Returns the SQLSTATE. Shared with @tracewire/postgres.
+ */
+export function recordDatabaseError(span: Span, error: unknown, captureErrorValues: boolean): string | undefined {
+  const code = sqlState(error);
+  if (code === undefined || captureErrorValues) {
     recordError(span, error);
-    const code = sqlState(error);
+    return code;
+  }
+  const attributes = exceptionAttributes(error);
+  const where = (error as { where?: unknown }).where;
+  const message = attributes['exception.message'];
+  const masked = typeof message === 'string' ? maskErrorValues(message, code, where) : undefined;
+  if (masked !== undefined) attributes['exception.message'] = masked;
+  const stack = attributes['exception.stacktrace'];
+  if (typeof stack === 'string') attributes['exception.stacktrace'] = maskErrorStack(stack, message, code, where);
+  span.addEvent('exception', attributes);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: masked });
+  const type = attributes['exception.type'];
+  span.setAttribute(ERROR_TYPE, typeof type === 'string' ? type : '_OTHER');
+  return code;
+}
+
+/** A failed query: its error (masked unless `captureErrorValues`) and SQLSTATE as error.type; else the rows returned.
+ *  Shared with @tracewire/postgres, which passes its own option. */
+export function recordQueryOutcome(span: Span, error: unknown, rows: number | undefined, captureErrorValues: boolean): void {
+  if (error) {
+    const code = recordDatabaseError(span, error, captureErrorValues);
     if (code !== undefined) span.setAttributes({ [ERROR_TYPE]: code, [DB_RESPONSE_STATUS_CODE]: code });
   } else {
     span.setAttribute(DB_RESPONSE_RETURNED_ROWS, rows);
@@ -161,7 +191,7 @@ export function recordQueryOutcome(span: Span, error: unknown, rows: number | un
 /** Records the outcome (SQLSTATE as error.type on failure) and ends the span. */
 export function endQuerySpan(span: Span, error: unknown, result?: unknown): void {
   try {
-    if (span.isRecording()) recordQueryOutcome(span, error, error ? undefined : returnedRows(result));
+    if (span.isRecording()) recordQueryOutcome(span, error, error ? undefined : returnedRows(result), options.captureErrorValues);
     span.end();
   } catch (failure) {
     warnFailure('ending a query span', failure);
@@ -198,7 +228,7 @@ export function startPoolConnectSpan(ctx: Context, pool: PoolCounters): Span {
 export function endConnectSpan(span: Span, error: unknown, connection?: ConnectionSettings): void {
   try {
     if (span.isRecording()) {
-      if (error) recordError(span, error);
+      if (error) recordDatabaseError(span, error, options.captureErrorValues);
       else if (connection !== undefined) setConnectionOf(span, connection);
     }
     span.end();

@@ -4,7 +4,7 @@
 // so the hot path reads plain booleans.
 import { PgOptions, ResolvedPgOptions, resolvePgOptions } from '@tracewire/pg';
 
-/** `enhancedDatabaseReporting`, `captureParameters`, `requireParentSpan`: see PgOptions. */
+/** `enhancedDatabaseReporting`, `captureParameters`, `captureErrorValues`, `requireParentSpan`: see PgOptions. */
 export type PostgresOptions = PgOptions;
 
 export type ResolvedPostgresOptions = ResolvedPgOptions;
@@ -14,8 +14,8 @@ export let options: ResolvedPostgresOptions = resolvePgOptions({});
 
 /**
  * Sets the postgres.js instrumentation's options (replacing earlier ones).
- * `requireParentSpan` applies to queries written from then on; the other two
- * to queries that end from then on.
+ * `requireParentSpan` applies to queries written from then on; the others to
+ * queries that end from then on.
  */
 export function configurePostgres(postgresOptions: PostgresOptions = {}): void {
   options = resolvePgOptions(postgresOptions ?? {});

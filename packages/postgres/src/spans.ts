@@ -66,7 +66,7 @@ export function returnedRows(result: unknown): number | undefined {
  * Names the span after the text the query sent (else its database), records
  * the text (sanitized unless enhancedDatabaseReporting), the parameters when
  * captureParameters is on, and the outcome (SQLSTATE as error.type on
- * failure), and ends it.
+ * failure, the error's text masked unless captureErrorValues), and ends it.
  */
 export function endQuerySpan(span: Span, query: QueryOutcome, connection: Connection | undefined, error: unknown, result?: unknown): void {
   try {
@@ -78,7 +78,7 @@ export function endQuerySpan(span: Span, query: QueryOutcome, connection: Connec
       }
       if (options.captureParameters && Array.isArray(query.parameters)) span.setAttributes(parameterAttributes(query.parameters));
       span.updateName(querySpanName(analysis, connection?.namespace));
-      recordQueryOutcome(span, error, error ? undefined : returnedRows(result));
+      recordQueryOutcome(span, error, error ? undefined : returnedRows(result), options.captureErrorValues);
     }
     span.end();
   } catch (failure) {

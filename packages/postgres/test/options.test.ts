@@ -1,6 +1,7 @@
 // configurePostgres: @tracewire/pg's options (PgOptions: the same names,
 // defaults and meaning) for postgres.js queries, against a real PostgreSQL.
-import { trace } from '@tracewire/core';
+import { ReadableSpan, trace } from '@tracewire/core';
+import postgres = require('postgres');
 import { configurePg } from '@tracewire/pg';
 import { useTracing } from '../../pg/test/helpers/tracing';
 import { configurePostgres, PostgresOptions } from '../src';
@@ -67,6 +68,69 @@ describe('captureParameters', () => {
     configurePostgres({ captureParameters: true });
     await runQuery();
     expect(tracing.span(SELECT).attributes['db.query.text']).not.toContain('secret');
+  });
+});
+
+describe('captureErrorValues', () => {
+  const SECRET = 'hunter2';
+  const RAW = `invalid input syntax for type integer: "${SECRET}"`;
+
+  /** What the span says about its error: status message, exception message and stack. */
+  function errorText(span: ReadableSpan): string[] {
+    const event = span.events.find((e) => e.name === 'exception');
+    return [span.status.message, event?.attributes?.['exception.message'], event?.attributes?.['exception.stacktrace']].map(String);
+  }
+
+  /** Runs a parameterized query PostgreSQL refuses, quoting its value back; the error the app caught, and the one postgres.js made. */
+  async function failingQuery(): Promise<{ caught: unknown; made: unknown[] }> {
+    // PostgresError's constructor sets `name`: a setter on the prototype sees each error as it is made.
+    const made: unknown[] = [];
+    const proto = postgres.PostgresError.prototype;
+    Object.defineProperty(proto, 'name', {
+      configurable: true,
+      set(this: object, name: unknown) {
+        made.push(this);
+        Object.defineProperty(this, 'name', { value: name, writable: true, enumerable: true, configurable: true });
+      },
+    });
+    try {
+      await database()`SELECT ${SECRET}::int AS n`;
+    } catch (caught) {
+      return { caught, made };
+    } finally {
+      delete (proto as { name?: unknown }).name;
+    }
+    throw new Error('expected the query to fail');
+  }
+
+  it('off by default: no value in status.message, exception.message or exception.stacktrace; the app gets the error untouched', async () => {
+    const { caught, made } = await failingQuery();
+    const span = tracing.span('SELECT');
+    expect(span.attributes).toMatchObject({ 'error.type': '22P02', 'db.response.status_code': '22P02' });
+    const [status, message, stack] = errorText(span);
+    expect([status, message]).toEqual(Array(2).fill('invalid input syntax for type integer: "?"'));
+    expect(stack).toMatch(/^PostgresError: invalid input syntax for type integer: "\?"\n {4}at /);
+    expect(JSON.stringify(span)).not.toContain(SECRET);
+    expect(made).toHaveLength(1);
+    expect(caught).toBe(made[0]);
+    expect((caught as Error).message).toBe(RAW);
+    expect((caught as Error).stack?.split('\n')[0]).toBe(`PostgresError: ${RAW}`);
+  });
+
+  it('on: the text as the server sent it', async () => {
+    configurePostgres({ captureErrorValues: true });
+    const { caught } = await failingQuery();
+    const [status, message, stack] = errorText(tracing.span('SELECT'));
+    expect([status, message]).toEqual([RAW, RAW]);
+    expect(stack).toBe((caught as Error).stack);
+  });
+
+  it('masks RAISE EXCEPTION text whole', async () => {
+    await expect(database().unsafe(`DO $$ BEGIN RAISE EXCEPTION 'card % declined', '${SECRET}'; END $$`)).rejects.toThrow(`card ${SECRET} declined`);
+    const span = tracing.span('DO');
+    expect(errorText(span).slice(0, 2)).toEqual(['?', '?']);
+    expect(span.attributes['error.type']).toBe('P0001');
+    expect(JSON.stringify(span)).not.toContain(SECRET);
   });
 });
 
