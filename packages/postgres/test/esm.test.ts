@@ -1,4 +1,4 @@
-// registerEsmRedirect and its resolve hook (esm-hook.mjs), in child processes
+// registerEsmRedirect and its resolve hook (src/esm-target.ts: in-thread with Module.registerHooks, or esm-hook.mjs on a hooks thread), in child processes
 // against the built package (run `tsc -b` first): `import postgres from
 // 'postgres'` gets the CommonJS build, the one copy core's hook instruments;
 // anything that is not postgres.js 3 is left alone. The whole path under the

@@ -422,7 +422,7 @@ describe('start-up stays cheap', () => {
     for (const list of results) expect(list).toEqual(['http', 'https', 'tls']);
   });
 
-  it('the postgres.js resolve hook (a hooks thread) starts only for an ESM entry from which postgres resolves, with tracing and postgres on', async () => {
+  it('the postgres.js resolve hook (a hooks thread before Node 22.15) is registered only for an ESM entry from which postgres resolves, with tracing and postgres on', async () => {
     const hooks = path.join(FIXTURES, 'hooks.mjs');
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-register-'));
     fs.copyFileSync(hooks, path.join(outside, 'hooks.mjs'));
