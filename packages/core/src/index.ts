@@ -24,7 +24,7 @@ export {
   withContext,
   Context,
 } from './context';
-export { inject, extract, propagationFields } from './propagation-api';
+export { inject, extract, propagationFields, isOwnPropagationHeader, outgoingHeaders, outgoingParent } from './propagation-api';
 export { start, currentSdk } from './sdk';
 export type { Sdk, StartOptions } from './sdk';
 export { configFromEnv, instrumentationListWarnings, instrumentationWanted } from './config';

@@ -1,5 +1,6 @@
 import {
   baggagePropagator,
+  isValidBaggage,
   MAX_BAGGAGE_BYTES,
   parseBaggage,
   percentDecode,
@@ -217,4 +218,29 @@ describe('baggagePropagator', () => {
   it('declares its field', () => {
     expect(baggagePropagator.fields).toEqual(['baggage']);
   });
+});
+
+describe('isValidBaggage', () => {
+  it.each<[string, boolean]>([
+    ['a=1', true],
+    ['a=1;p;q=2, b = 2 ', true],
+    ['a=', true],
+    ['a=x==y', true],
+    [Array(180).fill('a=1').join(','), true],
+    [Array(181).fill('a=1').join(','), false],
+    [`a=${'x'.repeat(MAX_BAGGAGE_BYTES - 2)}`, true],
+    [`a=${'x'.repeat(MAX_BAGGAGE_BYTES - 1)}`, false],
+    ['', false],
+    ['a=1,,b=2', false],
+    ['a', false],
+    ['a b=1', false],
+    ['a="1"', false],
+    ['a=1;p q', false],
+    ['a=\u00e9', false],
+    ['a=%E2%9C%93,b=%20', true],
+    ['a=%E2%9C', false],
+    ['a=%zz', false],
+    ['a=100%', false],
+    ['a=1;p=%zz', true],
+  ])('%j → %s', (header, expected) => expect(isValidBaggage(header)).toBe(expected));
 });

@@ -4,56 +4,23 @@
 // never throws and allocates only the string it returns.
 import { exceptionAttributes } from '@tracewire/core';
 
+import { REDACTED, redactQuery } from './query-keys';
+
 /** Methods RFC 9110 and RFC 5789 define: the semantic conventions' "known" methods. */
 export const DEFAULT_KNOWN_METHODS: readonly string[] = ['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE'];
 
 export const OTHER_METHOD = '_OTHER';
 /** Span-name `{method}` for a method the instrumentation does not know. */
 export const UNKNOWN_METHOD_NAME = 'HTTP';
-export const REDACTED = 'REDACTED';
 /** error.type of a request whose connection closed before it completed, with no error to name. */
 export const ABORTED = 'aborted';
 /** error.type of an outgoing request whose 'timeout' fired before it ended. */
 export const TIMEOUT = 'timeout';
 
-/** Query keys whose values are credentials (compared lowercase). The semantic
- *  conventions name AWSAccessKeyId, Signature, sig and X-Goog-Signature; the rest
- *  are the names APIs commonly use for passwords, tokens and keys. */
-const SENSITIVE_QUERY_KEYS: ReadonlySet<string> = new Set([
-  'password',
-  'passwd',
-  'pwd',
-  'secret',
-  'client_secret',
-  'token',
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'api_key',
-  'apikey',
-  'key',
-  'signature',
-  'sig',
-  'awsaccesskeyid',
-  'x-amz-signature',
-  'x-amz-credential',
-  'x-amz-security-token',
-  'x-goog-signature',
-  'x-goog-credential',
-]);
-let longestSensitiveKey = 0;
-let shortestSensitiveKey = Infinity;
-for (const key of SENSITIVE_QUERY_KEYS) {
-  longestSensitiveKey = Math.max(longestSensitiveKey, key.length);
-  shortestSensitiveKey = Math.min(shortestSensitiveKey, key.length);
-}
-
 /** Headers never captured unless the user opts in with allowSensitiveHeaders. */
 export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 
-const AMPERSAND = 0x26;
 const EQUALS = 0x3d;
-const PERCENT = 0x25;
 const QUESTION = 0x3f;
 const COLON = 0x3a;
 const COMMA = 0x2c;
@@ -62,57 +29,6 @@ const QUOTE = 0x22;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const SLASH = 0x2f;
-
-function isSensitiveQueryKey(query: string, start: number, end: number): boolean {
-  const length = end - start;
-  if (length < shortestSensitiveKey) return false;
-  let encoded = false;
-  for (let i = start; i < end; i++) {
-    if (query.charCodeAt(i) === PERCENT) {
-      encoded = true;
-      break;
-    }
-  }
-  // Only a percent-encoded key can be longer than every name and still match one.
-  if (!encoded && length > longestSensitiveKey) return false;
-  let key = query.slice(start, end);
-  if (encoded) {
-    try {
-      key = decodeURIComponent(key);
-    } catch {
-      return false;
-    }
-  }
-  return SENSITIVE_QUERY_KEYS.has(key.toLowerCase());
-}
-
-/**
- * Replaces the values of credential-like keys in a query string (without its
- * leading '?') with REDACTED, keeping the keys: `q=1&token=REDACTED`. Returns
- * the same string when there is nothing to redact.
- */
-export function redactQuery(query: string): string {
-  let out: string | undefined;
-  let copied = 0;
-  let segment = 0;
-  let equals = -1;
-  const length = query.length;
-  for (let i = 0; i <= length; i++) {
-    const code = i === length ? AMPERSAND : query.charCodeAt(i);
-    if (code === EQUALS) {
-      if (equals < 0) equals = i;
-      continue;
-    }
-    if (code !== AMPERSAND) continue;
-    if (equals >= 0 && i > equals + 1 && isSensitiveQueryKey(query, segment, equals)) {
-      out = (out ?? '') + query.slice(copied, equals + 1) + REDACTED;
-      copied = i;
-    }
-    segment = i + 1;
-    equals = -1;
-  }
-  return out === undefined ? query : out + query.slice(copied);
-}
 
 /** A request path that may carry a query (`/a?b=c`), with the query redacted. */
 export function redactPathQuery(path: string): string {

@@ -6,7 +6,7 @@
 // run the caller's callbacks and listeners in the caller's context.
 import type { ClientRequest, IncomingMessage } from 'http';
 import type { Socket } from 'net';
-import { activeContext, Carrier, contextWithSpan, inject, isSuppressed, Span, SpanKind, SpanOptions } from '@tracewire/core';
+import { activeContext, Carrier, contextWithSpan, isSuppressed, outgoingHeaders, outgoingParent, Span, SpanKind, SpanOptions } from '@tracewire/core';
 import {
   ABORTED,
   defaultPort,
@@ -31,6 +31,8 @@ import {
   failSpan,
   failSpanWith,
   OWNER,
+  ownPropagationHeaders,
+  requestBytes,
   shared,
   tracer,
   tracingOn,
@@ -78,10 +80,10 @@ function portNumber(value: unknown): number | undefined {
 
 /**
  * Returns `headers` with the propagation fields in `carrier` set, as a new
- * object or array; fields the caller set in any case are replaced, since the
- * caller's copy describes some other span (a proxy forwarding its incoming
- * headers is the common case). Undefined when the headers have a shape Node
- * would reject anyway, so they are left for Node to report.
+ * object or array; a field the caller set, in any case, is replaced by the
+ * carrier's (which outgoingHeaders already merged with the caller's own), or
+ * left out where the carrier's value is undefined. Undefined when the headers
+ * have a shape Node would reject anyway, so they are left for Node to report.
  */
 export function withPropagationHeaders(headers: unknown, carrier: Carrier): unknown {
   if (headers === undefined || headers === null) return carrier;
@@ -97,8 +99,10 @@ export function withPropagationHeaders(headers: unknown, carrier: Carrier): unkn
       else out.push(headers[i], headers[i + 1]);
     }
     for (const name in carrier) {
-      if (pairs) out.push([name, carrier[name]]);
-      else out.push(name, carrier[name]);
+      const value = carrier[name];
+      if (value === undefined) continue;
+      if (pairs) out.push([name, value]);
+      else out.push(name, value);
     }
     return out;
   }
@@ -108,7 +112,7 @@ export function withPropagationHeaders(headers: unknown, carrier: Carrier): unkn
   for (const name of Object.keys(source)) {
     if (!hasOwn(carrier, name.toLowerCase())) out[name] = source[name];
   }
-  for (const name in carrier) out[name] = carrier[name];
+  for (const name in carrier) if (carrier[name] !== undefined) out[name] = carrier[name];
   return out;
 }
 
@@ -235,12 +239,15 @@ function plan(args: unknown[], defaultProtocol: string, isGet: boolean): Plan | 
 
   const known = cfg.knownMethods.has(target.method);
   const ctx = activeContext();
-  const span = tracer.startSpan(known ? target.method : UNKNOWN_METHOD_NAME, CLIENT_SPAN, ctx);
+  const ownHeaders = options !== undefined && hasOwn(options, 'headers') ? options.headers : undefined;
+  const own = ownPropagationHeaders(ownHeaders);
+  const span = tracer.startSpan(known ? target.method : UNKNOWN_METHOD_NAME, CLIENT_SPAN, outgoingParent(ctx, own));
   const recording = span.isRecording();
   if (recording) setRequestAttributes(span, target, known);
 
-  const carrier: Carrier = {};
-  inject(contextWithSpan(ctx, span), carrier);
+  // The room left in the request head matters only for baggage, which can be large.
+  const ownBytes = ctx.baggage !== undefined && ctx.baggage.size > 0 ? requestBytes(target.path, ownHeaders) : 0;
+  const carrier = outgoingHeaders(contextWithSpan(ctx, span), own, ownBytes);
   let callArgs = args;
   let late: Carrier | undefined;
   if (isEmpty(carrier)) {
@@ -248,7 +255,7 @@ function plan(args: unknown[], defaultProtocol: string, isGet: boolean): Plan | 
   } else if (!isGet && canSetLate(options)) {
     late = carrier;
   } else {
-    const headers = withPropagationHeaders(options !== undefined && hasOwn(options, 'headers') ? options.headers : undefined, carrier);
+    const headers = withPropagationHeaders(ownHeaders, carrier);
     if (headers !== undefined) {
       const copy: Options = Object.assign({}, options);
       copy.headers = headers;
@@ -305,13 +312,15 @@ export function wrapRequest(module: 'http' | 'https', defaultProtocol: 'http:' |
     };
 }
 
-/** Sets the propagation headers on a request Node has made but not yet written (replacing the caller's, in any case). */
+/** Sets the propagation headers on a request Node has made but not yet written (replacing the caller's, in any
+ *  case; an undefined value removes the caller's). */
 function setPropagationHeaders(req: ClientRequest, carrier: Carrier): void {
   try {
     if (req === null || typeof req !== 'object' || req.headersSent) return;
     for (const name in carrier) {
       const value = carrier[name];
       if (value !== undefined) req.setHeader(name, value);
+      else req.removeHeader(name);
     }
   } catch (error) {
     fail('client propagation headers', error);

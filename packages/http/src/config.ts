@@ -1,9 +1,12 @@
 // What the user can tune. configureHttp() turns the options into the shapes the
 // hot path reads (lowercase header names with their attribute keys, a Set of
-// methods), so nothing is derived per request.
+// methods, the query keys to redact compiled and handed to redactQuery), so
+// nothing is derived per request.
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'http';
+import { log } from '@tracewire/core';
 import type { Span } from '@tracewire/core';
 import { DEFAULT_KNOWN_METHODS, headerAttributeKeys } from './attributes';
+import { compileQueryKeys, QueryKeyRules, queryKeyWords, useQueryKeys } from './query-keys';
 
 /** An outgoing request as ignoreOutgoing sees it, the same for http, https and fetch. */
 export interface OutgoingRequest {
@@ -49,6 +52,9 @@ export interface HttpOptions {
   /** Methods recorded as themselves; others become `_OTHER`. Default: RFC 9110 + PATCH, or
    *  OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS (comma-separated) when set. A full override. */
   knownMethods?: string[];
+  /** More query keys whose values are recorded as REDACTED, added to the defaults and to
+   *  TRACEWIRE_REDACT_QUERY_KEYS (comma-separated); matched as redactQuery matches (words, case ignored). */
+  redactQueryKeys?: string[];
 }
 
 export interface ResolvedConfig {
@@ -59,12 +65,26 @@ export interface ResolvedConfig {
   readonly requestHeaders: ReadonlyArray<readonly [string, string]>;
   readonly responseHeaders: ReadonlyArray<readonly [string, string]>;
   readonly knownMethods: ReadonlySet<string>;
+  readonly queryKeys: QueryKeyRules;
 }
 
 function methodsFromEnv(): readonly string[] {
   const raw = process.env.OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS;
   if (typeof raw !== 'string' || raw.trim() === '') return DEFAULT_KNOWN_METHODS;
   return raw.split(',').map((m) => m.trim()).filter((m) => m.length > 0);
+}
+
+/** The query keys to redact beyond the defaults: the environment's, then the options'; a name that cannot match is reported. */
+function extraQueryKeys(options: HttpOptions): string[] {
+  const fromEnv = process.env.TRACEWIRE_REDACT_QUERY_KEYS;
+  const names = typeof fromEnv === 'string' ? fromEnv.split(',').map((name) => name.trim()).filter((name) => name.length > 0) : [];
+  if (Array.isArray(options.redactQueryKeys)) for (const name of options.redactQueryKeys) if (typeof name === 'string') names.push(name);
+  for (const name of names) {
+    if (queryKeyWords(name).length === 0) {
+      log.warn(`@tracewire/http: query key ${JSON.stringify(name)} to redact has no letter or digit and matches nothing; list key names such as api_key,session_id.`);
+    }
+  }
+  return names;
 }
 
 function resolve(options: HttpOptions): ResolvedConfig {
@@ -78,13 +98,16 @@ function resolve(options: HttpOptions): ResolvedConfig {
     requestHeaders: headerAttributeKeys(options.captureRequestHeaders, 'http.request.header.', allowSensitive),
     responseHeaders: headerAttributeKeys(options.captureResponseHeaders, 'http.response.header.', allowSensitive),
     knownMethods: new Set(Array.isArray(options.knownMethods) ? options.knownMethods.filter((m) => typeof m === 'string') : methodsFromEnv()),
+    queryKeys: compileQueryKeys(extraQueryKeys(options)),
   };
 }
 
 /** The configuration in force; replaced whole by configureHttp. */
 export let config: ResolvedConfig = resolve({});
+useQueryKeys(config.queryKeys);
 
 /** Sets the http instrumentation's options (replacing earlier ones). Takes effect for the next request. */
 export function configureHttp(options: HttpOptions = {}): void {
   config = resolve(options ?? {});
+  useQueryKeys(config.queryKeys);
 }

@@ -5,11 +5,11 @@
 // response head, the end of the body and errors arrive on their own channels,
 // in no particular context, so the span is found through a WeakMap keyed by
 // undici's request object (shared with any other copy of this package).
-import { activeContext, Carrier, contextWithSpan, inject, isSuppressed, Span } from '@tracewire/core';
+import { activeContext, contextWithSpan, isSuppressed, outgoingHeaders, outgoingParent, Span } from '@tracewire/core';
 import { defaultPort, fullUrl, headerValues, hostOf, OTHER_METHOD, portOf, UNKNOWN_METHOD_NAME } from './attributes';
 import { CLIENT_SPAN } from './client';
 import { config, FetchRequest, FetchResponse } from './config';
-import { callHook, ClientRecord, fail, failSpan, failSpanWith, OWNER, shared, tracer, tracingOn, userCallbackFailed } from './shared';
+import { callHook, ClientRecord, fail, failSpan, failSpanWith, OWNER, ownPropagationHeaders, requestBytes, shared, tracer, tracingOn, userCallbackFailed } from './shared';
 
 /** The parts of undici's Request (v5: headers is a string; v6+: a flat array) tracewire uses. */
 interface UndiciRequest extends FetchRequest {
@@ -60,7 +60,8 @@ function startFetchSpan(request: UndiciRequest | undefined): void {
   }
   const known = cfg.knownMethods.has(method);
   const ctx = activeContext();
-  const span = tracer.startSpan(known ? method : UNKNOWN_METHOD_NAME, CLIENT_SPAN, ctx);
+  const own = ownPropagationHeaders(request.headers);
+  const span = tracer.startSpan(known ? method : UNKNOWN_METHOD_NAME, CLIENT_SPAN, outgoingParent(ctx, own));
   const recording = span.isRecording();
   const rec: ClientRecord = { owner: OWNER, span, ctx, recording, ended: false, timedOut: false, responded: false };
   shared.fetchRecords.set(request, rec);
@@ -71,9 +72,9 @@ function startFetchSpan(request: UndiciRequest | undefined): void {
     span.setAttribute('server.port', parts.port);
     span.setAttribute('url.full', fullUrl(parts.protocol, parts.hostname, parts.port, path, false));
   }
-  const carrier: Carrier = {};
-  inject(contextWithSpan(ctx, span), carrier);
-  for (const name in carrier) setHeader(request, name, carrier[name] as string);
+  const ownBytes = ctx.baggage !== undefined && ctx.baggage.size > 0 ? requestBytes(path, request.headers) : 0;
+  const carrier = outgoingHeaders(contextWithSpan(ctx, span), own, ownBytes);
+  for (const name in carrier) setHeader(request, name, carrier[name] as string | undefined);
   if (recording) {
     const capture = cfg.requestHeaders;
     for (let i = 0; i < capture.length; i++) span.setAttribute(capture[i][1], requestHeader(request, capture[i][0]));
@@ -81,16 +82,25 @@ function startFetchSpan(request: UndiciRequest | undefined): void {
   }
 }
 
-/** Sets a header on undici's request, replacing one the caller set (its value describes another span). */
-function setHeader(request: UndiciRequest, name: string, value: string): void {
+/** Sets a header on undici's request, replacing one the caller set (outgoingHeaders merged it in already);
+ *  `undefined` removes the caller's. */
+function setHeader(request: UndiciRequest, name: string, value: string | undefined): void {
   const headers = request.headers;
   if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) {
-      if (typeof headers[i] === 'string' && headers[i].toLowerCase() === name) {
-        headers[i + 1] = value;
-        return;
+    // fetch's Headers joins repeated names, but a dispatcher called directly may not.
+    let replaced = value === undefined;
+    for (let i = 0; i + 1 < headers.length; ) {
+      if (typeof headers[i] !== 'string' || headers[i].toLowerCase() !== name) {
+        i += 2;
+      } else if (replaced) {
+        headers.splice(i, 2);
+      } else {
+        headers[i + 1] = value as string;
+        replaced = true;
+        i += 2;
       }
     }
+    if (replaced) return;
   } else if (typeof headers === 'string' && headers.toLowerCase().indexOf(`${name}:`) >= 0) {
     // undici 5 keeps headers as raw `name: value\r\n` lines.
     request.headers = headers
@@ -98,7 +108,7 @@ function setHeader(request: UndiciRequest, name: string, value: string): void {
       .filter((line) => line.slice(0, line.indexOf(':')).trim().toLowerCase() !== name)
       .join('\r\n');
   }
-  if (typeof request.addHeader === 'function') request.addHeader(name, value);
+  if (value !== undefined && typeof request.addHeader === 'function') request.addHeader(name, value);
 }
 
 function requestHeader(request: UndiciRequest, name: string): string[] | undefined {

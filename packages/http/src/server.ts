@@ -23,10 +23,10 @@ import {
   portOf,
   protocolVersion,
   queryStart,
-  redactQuery,
   splitAbsoluteTarget,
   UNKNOWN_METHOD_NAME,
 } from './attributes';
+import { redactQuery } from './query-keys';
 import { config } from './config';
 import {
   active,
@@ -281,18 +281,57 @@ export function wrapServerEmit(module: 'http' | 'https'): (original: Emit) => Em
         fail('server span start', error);
       }
       if (rec === undefined) return Reflect.apply(original, this, arguments);
+      // No catch: Node's crash banner shows the line of the last `throw`, so catching and
+      // rethrowing would point developers at this file instead of their handler.
+      let threw = true;
       try {
-        return applyInContext(rec.ctx, original, this, arguments) as boolean;
-      } catch (error) {
-        // A handler threw synchronously: its response will likely never finish, so end the span now.
-        if (!rec.ended && rec.recording) {
-          failSpan(rec.span, error);
-          rec.ended = true;
-          rec.span.end();
-        }
-        throw error;
+        const handled = applyInContext(rec.ctx, original, this, arguments) as boolean;
+        threw = false;
+        return handled;
+      } finally {
+        if (threw) handlerThrew(rec);
       }
     };
+}
+
+/** Records whose handler threw synchronously, waiting for the error to reach the process. */
+const threwIn: ServerRecord[] = [];
+let monitoring = false;
+
+/**
+ * A handler threw and the error is on its way up, uncaught so far. If nothing
+ * catches it, 'uncaughtExceptionMonitor' hands it over (before the process
+ * dies, or before the app's 'uncaughtException' handler runs) and the span ends
+ * failed by it: the response will likely never finish. If a caller of emit
+ * catches it, the monitor stays silent, the next tick forgets the record, and
+ * the span ends with the response as usual.
+ */
+function handlerThrew(rec: ServerRecord): void {
+  if (rec.ended || !rec.recording) return;
+  if (!monitoring) {
+    monitoring = true;
+    process.on('uncaughtExceptionMonitor', endThrown);
+  }
+  if (threwIn.push(rec) === 1) process.nextTick(forgetThrown);
+}
+
+function endThrown(error: unknown): void {
+  for (let i = 0; i < threwIn.length; i++) {
+    const rec = threwIn[i];
+    if (rec.ended) continue;
+    rec.ended = true;
+    try {
+      failSpan(rec.span, error);
+      rec.span.end();
+    } catch (failure) {
+      fail('server span end', failure);
+    }
+  }
+  threwIn.length = 0;
+}
+
+function forgetThrown(): void {
+  threwIn.length = 0;
 }
 
 /** Wraps ServerResponse.prototype.emit: events run in the request's context (those someone

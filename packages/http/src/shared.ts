@@ -2,7 +2,7 @@
 // package in one process share: the marks put on requests live under
 // Symbol.for keys, so whichever copy saw a request first owns its span and the
 // other copy steps aside.
-import { applyInContext, Context, currentSdk, getTracer, log, recordError, Span, SpanStatusCode } from '@tracewire/core';
+import { applyInContext, Carrier, Context, currentSdk, getTracer, isOwnPropagationHeader, log, recordError, Span, SpanStatusCode } from '@tracewire/core';
 import { errorType } from './attributes';
 import { SCOPE, VERSION } from './version';
 
@@ -126,4 +126,66 @@ export function emitIn(
   listened = hasListeners(emitter, args[0] as string | symbol),
 ): boolean {
   return (listened ? applyInContext(ctx, original, emitter, args) : Reflect.apply(original, emitter, args)) as boolean;
+}
+
+/**
+ * Folds `step` over a request's headers as http.request takes them (an object,
+ * a flat [name, value, …] array, or [[name, value], …]) or as undici keeps them
+ * (a flat array, or in undici 5 `name: value\r\n` lines). A fold, not a
+ * callback with state, so a primitive or lazily made accumulator costs nothing.
+ */
+function foldHeaders<T>(headers: unknown, step: (acc: T, name: unknown, value: unknown) => T, initial: T): T {
+  let acc = initial;
+  if (headers === undefined || headers === null) return acc;
+  if (typeof headers === 'string') {
+    for (const line of headers.split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0) acc = step(acc, line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    }
+  } else if (Array.isArray(headers)) {
+    if (headers.length > 0 && Array.isArray(headers[0])) {
+      for (const pair of headers) if (Array.isArray(pair)) acc = step(acc, pair[0], pair[1]);
+    } else {
+      for (let i = 0; i + 1 < headers.length; i += 2) acc = step(acc, headers[i], headers[i + 1]);
+    }
+  } else if (typeof headers === 'object') {
+    const source = headers as Record<string, unknown>;
+    for (const name of Object.keys(source)) acc = step(acc, name, source[name]);
+  }
+  return acc;
+}
+
+/** Adds one of the request's own headers to `own` (made on the first) if a propagator may write it. */
+function addOwn(own: Carrier | undefined, name: unknown, value: unknown): Carrier | undefined {
+  if (typeof name !== 'string' || value === undefined || value === null || !isOwnPropagationHeader(name)) return own;
+  const lower = name.toLowerCase();
+  const text = Array.isArray(value) ? value.map(String) : String(value);
+  own ??= {};
+  const before = own[lower];
+  own[lower] = before === undefined ? text : ([] as string[]).concat(before as string | string[], text);
+  return own;
+}
+
+/** The headers a request already has that a propagator may write, under lowercase names (repeated ones as
+ *  arrays); undefined when there are none. `headers` in any shape foldHeaders reads. */
+export function ownPropagationHeaders(headers: unknown): Carrier | undefined {
+  return foldHeaders(headers, addOwn, undefined as Carrier | undefined);
+}
+
+/** Adds the bytes one header of the request's takes on the wire, unless outgoingHeaders replaces or removes it
+ *  (trace context: whatever a propagator writes but baggage). */
+function addBytes(bytes: number, name: unknown, value: unknown): number {
+  if (typeof name !== 'string' || value === undefined || value === null) return bytes;
+  if (isOwnPropagationHeader(name)) {
+    const lower = name.toLowerCase();
+    if (lower !== 'baggage' && !lower.startsWith('uberctx-')) return bytes;
+  }
+  if (!Array.isArray(value)) return bytes + name.length + String(value).length + 4;
+  for (const item of value) bytes += name.length + String(item).length + 4;
+  return bytes;
+}
+
+/** What a request's path and the headers it keeps take of its head (outgoingHeaders' `ownBytes`). */
+export function requestBytes(path: string, headers: unknown): number {
+  return foldHeaders(headers, addBytes, path.length);
 }

@@ -12,9 +12,9 @@ import {
   portOf,
   protocolVersion,
   redactPathQuery,
-  redactQuery,
   splitAbsoluteTarget,
 } from '../src/attributes';
+import { compileQueryKeys, queryKeyWords, redactQuery } from '../src/query-keys';
 import { withPropagationHeaders } from '../src/client';
 
 describe('redactQuery', () => {
@@ -56,6 +56,71 @@ describe('redactQuery', () => {
   it('redacts the query of a path', () => {
     expect(redactPathQuery('/a/b?sig=1&x=2')).toBe('/a/b?sig=REDACTED&x=2');
     expect(redactPathQuery('/a/b')).toBe('/a/b');
+  });
+});
+
+describe('query keys', () => {
+  // Each name in the key position of a query: `name=v&page=2`.
+  const redacted = (key: string, rules = compileQueryKeys()): boolean => redactQuery(`${key}=v&page=2`, rules) === `${key}=REDACTED&page=2`;
+
+  it.each([
+    // the names issue 21 found unredacted
+    'access_token', 'accessToken', 'api-key', 'apiKey', 'x-api-key', 'auth', 'auth_token', 'client_secret', 'jwt', 'otp',
+    'pass', 'passphrase', 'private_key', 'secret_key', 'session', 'session_id', 'sessionid', 'token[]', 'user.password', 'code',
+    // the same words spelled otherwise: case, separators, humps, paths, encoding
+    'Access-Token', 'ACCESS_TOKEN', 'AccessToken', 'access.token', 'X-API-KEY', 'APIKey', 'SessionId', 'JSESSIONID', 'PHPSESSID',
+    'user[password]', 'user[password][]', 'token[0]', 'items[0][token]', 'user%5Bpassword%5D', 'access%5Ftoken', 'CODE',
+    // a credential word anywhere among the words, or (the longer ones) ending a word
+    'accesstoken', 'authtoken', 'newPassword', 'password_confirmation', 'password1', 'x_auth', 'csrfToken', 'pageToken',
+    'stripe_secret', 'otp_code', 'Authorization', 'mfa-otp', 'jwt_assertion',
+    // the names redacted before
+    'password', 'passwd', 'pwd', 'secret', 'token', 'refresh_token', 'id_token', 'api_key', 'apikey', 'key', 'signature', 'sig',
+    'AWSAccessKeyId', 'awsaccesskeyid', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token', 'X-Goog-Signature',
+    'X-Goog-Credential', 'code_verifier',
+  ])('%s is redacted', (key) => {
+    expect(redacted(key)).toBe(true);
+  });
+
+  it.each([
+    // a word that merely contains a credential word is another word
+    'q', 'page', 'sort', 'author', 'authority', 'oauth_provider', 'passenger', 'bypass', 'compass', 'secretary', 'keyword',
+    'monkey', 'keys', 'signup', 'signal', 'design', 'sessions', 'signatures', 'codec', 'zipcode', 'hotpot',
+    // plurals and counts: LLM and pagination APIs send max_tokens=100, not a token
+    'tokens_used', 'max_tokens', 'tokens',
+    // key and code only alone: in other names they are sort keys and country codes
+    'sort_key', 'key_id', 'partition-key', 'country_code', 'statusCode', 'promo_code',
+    // a path is read by its last segment that is not an index
+    'password.hint', 'token[type]', 'user[name]', '[]', '0', 'api_version', 'id',
+  ])('%s is not redacted', (key) => {
+    expect(redacted(key)).toBe(false);
+  });
+
+  it.each([
+    ['accessToken', ['access', 'token']],
+    ['Access-Token', ['access', 'token']],
+    ['ACCESS_TOKEN', ['access', 'token']],
+    ['AWSAccessKeyId', ['aws', 'access', 'key', 'id']],
+    ['APIKey', ['api', 'key']],
+    ['password2fa', ['password', '2', 'fa']],
+    ['user.password', ['password']],
+    ['user[password][0]', ['password']],
+    ['token[]', ['token']],
+    ['a.b[]..', ['b']],
+    ['clé_privée', ['clé', 'privée']],
+    ['[0]', []],
+    ['--', []],
+  ])('queryKeyWords(%j) → %j', (name, words) => {
+    expect(queryKeyWords(name)).toEqual(words);
+  });
+
+  it('adds configured names to the defaults, matched as runs of whole words', () => {
+    const rules = compileQueryKeys(['pin', 'customerRef', 'user.ssn', '[]']);
+    for (const key of ['pin', 'PIN', 'card_pin', 'customer_ref', 'CustomerRef', 'old-customer-ref', 'ssn', 'form[ssn]', 'token']) {
+      expect([key, redacted(key, rules)]).toEqual([key, true]);
+    }
+    for (const key of ['pinned', 'spin', 'customer', 'ref', 'ssns']) {
+      expect([key, redacted(key, rules)]).toEqual([key, false]);
+    }
   });
 });
 

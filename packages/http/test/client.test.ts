@@ -170,7 +170,7 @@ describe('outgoing requests', () => {
     expect(received[0].traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
 
-  it.each(callers)('replaces a traceparent the caller forwards (a proxy copying its incoming headers) (%s)', async (_name, call) => {
+  it.each(callers)('sends the CLIENT span’s traceparent in place of one the caller set (%s)', async (_name, call) => {
     const stale = '00-11111111111111111111111111111111-2222222222222222-01';
     await new Promise<void>((resolve, reject) =>
       call({ host: '127.0.0.1', port: plain.port, path: '/proxy', headers: { TraceParent: stale, 'x-keep': '1' } }, (res) => collect(res).then(() => resolve(), reject)).on('error', reject),

@@ -9,6 +9,7 @@ import type {
   TextMapPropagator,
   TextMapSetter,
 } from '../types';
+import { isUtf8 } from 'buffer';
 import { trimOws } from './headers';
 
 const BAGGAGE = 'baggage';
@@ -154,6 +155,45 @@ export function parseBaggage(header: string): Map<string, BaggageEntry> {
     bytes += added;
   }
   return entries;
+}
+
+/** True when every '%' in `value` starts an escape and the escapes spell UTF-8, as the spec asks of a value. */
+function isUrlEncodedUtf8(value: string): boolean {
+  if (value.indexOf('%') < 0) return true;
+  for (let i = value.indexOf('%'); i >= 0; i = value.indexOf('%', i + 1)) {
+    if (hexDigit(value.charCodeAt(i + 1)) < 0 || hexDigit(value.charCodeAt(i + 2)) < 0) return false;
+  }
+  return isUtf8(decodedBytes(value));
+}
+
+/** The bytes of a value whose escapes are known to be well-formed. */
+function decodedBytes(value: string): Buffer {
+  const bytes = Buffer.allocUnsafe(value.length);
+  let length = 0;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 0x25) {
+      bytes[length++] = hexDigit(value.charCodeAt(i + 1)) * 16 + hexDigit(value.charCodeAt(i + 2));
+      i += 2;
+    } else {
+      bytes[length++] = code;
+    }
+  }
+  return bytes.subarray(0, length);
+}
+
+/** True when every member of `header` is well-formed, its values URL-encoded UTF-8, within the limits (180 members, 8192 bytes). */
+export function isValidBaggage(header: string): boolean {
+  if (header.length > MAX_BAGGAGE_BYTES) return false;
+  let members = 0;
+  for (const raw of header.split(',')) {
+    const member = trimOws(raw);
+    if (++members > MAX_BAGGAGE_MEMBERS || parseMember(member) === undefined) return false;
+    const semicolon = member.indexOf(';');
+    const pair = semicolon < 0 ? member : member.slice(0, semicolon);
+    if (!isUrlEncodedUtf8(trimOws(pair.slice(pair.indexOf('=') + 1)))) return false;
+  }
+  return true;
 }
 
 /** The header value for `baggage`, '' if nothing can be sent. Entries whose key
