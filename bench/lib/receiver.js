@@ -73,4 +73,4 @@ function startReceiver() {
   });
 }
 
-module.exports = { startReceiver };
+module.exports = { startReceiver, countOtlpSpans };

@@ -2,10 +2,11 @@
 // builds the resource, sampler, processor and exporter, and arranges a
 // bounded flush when the process is about to end. It is idempotent: the
 // preload and the middleware may both call it and the first call wins.
-import { BatchSpanProcessor, SimpleSpanProcessor } from './batch';
+import { BatchSpanProcessor, BatchStats, SimpleSpanProcessor } from './batch';
 import { Config, configFromEnv, Env } from './config';
 import type * as ConsoleModule from './export/console';
 import type * as OtlpHttpModule from './export/otlp-http';
+import { ExportReport } from './export/report';
 import type * as ZipkinModule from './export/zipkin';
 import { log, setLogLevel } from './logger';
 import { configurePropagation } from './propagation-api';
@@ -34,17 +35,19 @@ export interface Sdk {
   readonly resource: Resource;
   readonly config: Config;
   /** Queue and export counters (all zero when disabled). */
-  stats(): { exported: number; droppedQueueFull: number; failed: number; queued: number };
+  stats(): BatchStats;
   forceFlush(): Promise<void>;
   /** Flushes, stops exporting and turns tracing off; start() may be called again. */
   shutdown(): Promise<void>;
 }
 
-/** Longest a signal waits for the last spans before the process goes on exiting. */
-const SIGNAL_FLUSH_MILLIS = 2000;
+/** Longest an ending process (a signal, or the event loop running dry) waits for its last spans. */
+const EXIT_FLUSH_MILLIS = 2000;
 
 const KEY = Symbol.for('tracewire.sdk');
 const holder = globalThis as unknown as Record<symbol, Sdk | undefined>;
+
+const noStats = (): BatchStats => ({ exported: 0, droppedQueueFull: 0, droppedQueueBytes: 0, failed: 0, queued: 0, queuedBytes: 0 });
 
 const NOOP_PROCESSOR: SpanProcessor = {
   onEnd() {},
@@ -71,13 +74,17 @@ function exporterFromConfig(config: Config, env: Env): SpanExporter {
       const { ZipkinExporter, zipkinExporterOptionsFromEnv } = require('./export/zipkin') as typeof ZipkinModule;
       const { options, warnings } = zipkinExporterOptionsFromEnv(env);
       warnings.forEach((w) => log.warn(w));
-      return new ZipkinExporter(options);
+      const exporter = new ZipkinExporter(options);
+      exporter.checkEndpointSoon();
+      return exporter;
     }
     default: {
       const { OtlpHttpExporter, otlpExporterOptionsFromEnv } = require('./export/otlp-http') as typeof OtlpHttpModule;
       const { options, warnings } = otlpExporterOptionsFromEnv(env);
       warnings.forEach((w) => log.warn(w));
-      return new OtlpHttpExporter(options);
+      const exporter = new OtlpHttpExporter(options);
+      exporter.checkEndpointSoon();
+      return exporter;
     }
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -100,23 +107,57 @@ function withTimeout(promise: Promise<void>, millis: number): Promise<void> {
   });
 }
 
+/** What the exit handlers flush, and how they tell whether anything is left to flush. */
+interface ExitFlush {
+  processor: SpanProcessor;
+  exporter: SpanExporter;
+  /** Spans queued or an export in flight. */
+  busy: () => boolean;
+  queued: () => number;
+  report: ExportReport | undefined;
+}
+
 /**
- * Flushes before the process ends without changing how it ends: on a signal
- * with no other listener, the signal is raised again after a bounded flush,
- * so Node's default (exit with that signal) still happens; when the app has
- * its own listeners, they decide and we only start the flush.
+ * Flushes before the process ends without changing how it ends. Nothing the
+ * exporter leaves running keeps the process alive (its sockets and timers are
+ * unref'ed), so when the event loop runs dry with spans queued or an export in
+ * flight, the flush holds the process with one timer, for EXIT_FLUSH_MILLIS
+ * at most, and retries stop waiting meanwhile (a refused connection fails at
+ * once instead of waiting out the bound). On a signal with no other listener,
+ * the signal is raised again after a bounded flush, so Node's default (exit
+ * with that signal) still happens; when the app has its own listeners, they
+ * decide and we only start the flush.
  */
-function installExitHandlers(processor: SpanProcessor, pending: () => number): () => void {
+function installExitHandlers({ processor, exporter, busy, queued, report }: ExitFlush): () => void {
+  let exitFlush = false;
   const onBeforeExit = (): void => {
-    // beforeExit fires again after our flush; the queue is empty by then.
-    if (pending() > 0) void processor.forceFlush();
+    // beforeExit fires again once the flush is over or its bound is up; the process then exits.
+    if (exitFlush || !busy()) return;
+    exitFlush = true;
+    exporter.setExiting?.(true);
+    const hold = setTimeout(() => {
+      log.warn(`exiting with spans not exported: the exit flush gave up after ${EXIT_FLUSH_MILLIS} ms (${queued()} spans queued, an export unanswered).`);
+      report?.flush();
+    }, EXIT_FLUSH_MILLIS);
+    const done = (): void => {
+      clearTimeout(hold);
+      exitFlush = false;
+      exporter.setExiting?.(false);
+      report?.flush();
+    };
+    processor.forceFlush().then(done, done);
   };
   const onSignal = (signal: NodeJS.Signals): void => {
-    const flushed = withTimeout(processor.forceFlush(), SIGNAL_FLUSH_MILLIS);
-    if (process.listenerCount(signal) > 1) return;
+    const alone = process.listenerCount(signal) === 1;
+    // Alone, we end the process right after the flush: no wait between retries is worth it.
+    if (alone) exporter.setExiting?.(true);
+    const flushed = withTimeout(processor.forceFlush(), EXIT_FLUSH_MILLIS);
+    if (!alone) return;
     void flushed.then(() => {
+      report?.flush();
       process.removeListener(signal, onSignal);
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      else exporter.setExiting?.(false);
     });
   };
   process.on('beforeExit', onBeforeExit);
@@ -149,7 +190,7 @@ export function start(options: StartOptions = {}): Sdk {
       enabled: false,
       resource,
       config,
-      stats: () => ({ exported: 0, droppedQueueFull: 0, failed: 0, queued: 0 }),
+      stats: noStats,
       forceFlush: () => Promise.resolve(),
       shutdown: async () => {
         if (holder[KEY] === sdk) holder[KEY] = undefined;
@@ -163,15 +204,21 @@ export function start(options: StartOptions = {}): Sdk {
   const exporter = options.exporter ?? exporterFromConfig(config, env);
   let processor: SpanProcessor;
   let stats: Sdk['stats'];
+  let busy: () => boolean;
+  let report: ExportReport | undefined;
   if (options.processor === 'simple') {
     processor = new SimpleSpanProcessor(exporter, resource);
-    stats = () => ({ exported: 0, droppedQueueFull: 0, failed: 0, queued: 0 });
+    stats = noStats;
+    busy = () => false;
   } else {
-    const batch = new BatchSpanProcessor(exporter, resource, config.batch);
+    report = new ExportReport();
+    const batch = new BatchSpanProcessor(exporter, resource, config.batch, report);
     processor = batch;
     stats = () => batch.stats;
+    busy = () => batch.busy;
   }
-  const removeExitHandlers = options.flushOnExit === false ? () => {} : installExitHandlers(processor, () => stats().queued);
+  const removeExitHandlers =
+    options.flushOnExit === false ? () => {} : installExitHandlers({ processor, exporter, busy, queued: () => stats().queued, report });
 
   state.sampler = options.sampler ?? config.sampler;
   state.limits = config.limits;
@@ -192,6 +239,7 @@ export function start(options: StartOptions = {}): Sdk {
       state.processor = NOOP_PROCESSOR;
       state.limits = DEFAULT_LIMITS;
       await processor.shutdown();
+      report?.stop();
     },
   };
   holder[KEY] = sdk;

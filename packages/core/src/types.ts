@@ -116,6 +116,10 @@ export interface SpanExporter {
    *  the processor allows. Must call `done` exactly once. */
   export(spans: readonly ReadableSpan[], resource: Resource, done: (result: ExportResult) => void): void;
   shutdown(): Promise<void>;
+  /** Optional: milliseconds until the receiver accepts exports again (it asked for a back-off); the batch processor holds batches until then. */
+  pausedMillis?(): number;
+  /** Optional: told when the process starts (true) or gives up (false) exiting, so retries stop waiting while an exit flush runs. */
+  setExiting?(exiting: boolean): void;
 }
 
 export interface SpanProcessor {

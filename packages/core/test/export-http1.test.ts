@@ -266,4 +266,30 @@ describe('Http1Client', () => {
     expect(idle).toHaveLength(1);
     expect(idle[0].socket._handle?.hasRef()).toBe(false);
   });
+
+  test('a socket with a request in flight does not keep the process alive either (a collector that never answers would hold it)', async () => {
+    server.answer = () => {};
+    const pending = post(client, 'hello', 300);
+    await new Promise((r) => setTimeout(r, 50));
+    const open = (client as unknown as { open: Set<{ pending: unknown; socket: net.Socket & { _handle?: { hasRef(): boolean } } }> }).open;
+    const busy = [...open].filter((c) => c.pending !== undefined);
+    expect(busy).toHaveLength(1);
+    expect(busy[0].socket._handle?.hasRef()).toBe(false);
+    expect((await pending).error?.message).toBe('no response within 300 ms');
+  });
+
+  test('probe: a listening endpoint reports no error and sends nothing; a closed port reports ECONNREFUSED at once', async () => {
+    const probe = (c: Http1Client): Promise<(Error & { code?: string }) | undefined> => new Promise((resolve) => c.probe(resolve));
+    expect(await probe(client)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(server.requests).toHaveLength(0);
+    expect(server.connections).toBe(1);
+    const port = server.url.port;
+    await server.close();
+    const started = Date.now();
+    const error = await probe(new Http1Client(new URL(`http://127.0.0.1:${port}/v1/traces`), {}));
+    expect(error?.code).toBe('ECONNREFUSED');
+    expect(Date.now() - started).toBeLessThan(500);
+    server = await rawServer();
+  });
 });

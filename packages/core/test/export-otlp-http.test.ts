@@ -9,7 +9,7 @@ import { shimmer } from '../src/shim';
 import { contextWithSpan, isSuppressed, ROOT_CONTEXT, withContext } from '../src/context';
 import { NonRecordingSpan } from '../src/span';
 import { OtlpHttpExporter, OtlpHttpExporterOptions, otlpExporterOptionsFromEnv } from '../src/export/otlp-http';
-import { backoffMillis, parseRetryAfter } from '../src/export/transport';
+import { backoffMillis, parseRetryAfter, unreachableMessage } from '../src/export/transport';
 import { ExportResult, ExportResultCode, ReadableSpan } from '../src/types';
 import { OtlpReceiver, startOtlpReceiver } from './helpers/otlp-receiver';
 import { testResource, testSpan } from './helpers/spans';
@@ -306,6 +306,22 @@ describe('otlpExporterOptionsFromEnv', () => {
     expect(warnings).toEqual([]);
   });
 
+  test.each([
+    ['http://collector:4318/v1/traces', true],
+    ['http://collector:4318/v1/traces/', true],
+    ['http://collector:4318/otlp/v1/traces', true],
+    ['http://collector:4318/v1/tracesx', false],
+    ['http://collector:4318/v1', false],
+  ])('OTEL_EXPORTER_OTLP_ENDPOINT=%s: warned that /v1/traces is appended twice: %s', (base, warned) => {
+    const { options, warnings } = otlpExporterOptionsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: base });
+    expect(options.url).toBe(base.replace(/\/$/, '') + '/v1/traces');
+    expect(warnings).toEqual(warned ? [expect.stringMatching(/already ends in \/v1\/traces.*Drop the suffix, or set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/)] : []);
+  });
+
+  test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ending in /v1/traces is used as is, without a warning', () => {
+    expect(otlpExporterOptionsFromEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' })).toMatchObject({ options: { url: 'http://c:4318/v1/traces' }, warnings: [] });
+  });
+
   test('headers: k=v pairs, trimmed, percent-decoded; traces-specific wins', () => {
     const { options, warnings } = otlpExporterOptionsFromEnv({
       OTEL_EXPORTER_OTLP_HEADERS: 'api-key = one, x-tenant=acme%20corp,Authorization=Basic%20YWxhZGRpbjpvcGVuc2VzYW1l',
@@ -363,5 +379,16 @@ describe('retry timing', () => {
     const policy = { maxRetries: 5, initialBackoffMillis: 100, maxBackoffMillis: 500 };
     expect([0, 1, 2, 3, 4].map((i) => backoffMillis(i, policy, 1))).toEqual([100, 200, 400, 500, 500]);
     expect([0, 1, 2, 3, 4].map((i) => backoffMillis(i, policy, 0))).toEqual([50, 100, 200, 250, 250]);
+  });
+});
+
+describe('unreachableMessage', () => {
+  const url = new URL('https://user:secret@collector.example:4318/v1/traces?token=abc');
+  test.each([
+    [{ code: 'ECONNREFUSED' }, 'OTEL_EXPORTER_OTLP_ENDPOINT', 'nothing accepts connections at https://collector.example:4318/v1/traces (connection refused): spans will be dropped until a collector listens there; set OTEL_EXPORTER_OTLP_ENDPOINT to your collector\'s address, or OTEL_TRACES_EXPORTER=none to stop exporting.'],
+    [{ code: 'ENOTFOUND' }, 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', 'nothing accepts connections at https://collector.example:4318/v1/traces (ENOTFOUND): spans will be dropped until a collector listens there; set OTEL_EXPORTER_ZIPKIN_ENDPOINT to your collector\'s address, or OTEL_TRACES_EXPORTER=none to stop exporting.'],
+    [{}, undefined, 'nothing accepts connections at https://collector.example:4318/v1/traces (boom): spans will be dropped until a collector listens there; point the exporter at your collector\'s address, or OTEL_TRACES_EXPORTER=none to stop exporting.'],
+  ])('%j, %s (never the credentials or query)', (fields, variable, expected) => {
+    expect(unreachableMessage(url, Object.assign(new Error('boom'), fields), variable)).toBe(expected);
   });
 });

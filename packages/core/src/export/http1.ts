@@ -10,8 +10,10 @@
 //
 // Bounded: response heads over 64 KiB are an error; only the first 256 bytes
 // of a body are kept, and a body over 1 MiB is not read (the socket is closed
-// instead of reused). Every socket always has an 'error' listener; idle
-// sockets are unref'ed, so they never keep the process alive.
+// instead of reused). Every socket always has an 'error' listener and is
+// unref'ed, busy or idle: an export never keeps the process alive (a
+// collector that never answers would hold a finished process for the whole
+// request timeout); exit paths hold the process for a bounded flush instead.
 import type { Socket } from 'net';
 import { untraced } from '../context';
 
@@ -43,6 +45,8 @@ const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_BODY_BYTES = 1024 * 1024;
 const EXCERPT_BYTES = 256;
 const IDLE_SOCKETS = 2;
+/** A connect that takes longer is not reported: only a refusal or a failure that comes quickly is. */
+const PROBE_TIMEOUT_MILLIS = 2000;
 const CRLF_CRLF = Buffer.from('\r\n\r\n', 'latin1');
 
 type Framing = { kind: 'length'; remaining: number } | { kind: 'chunked' } | { kind: 'close' } | { kind: 'none' };
@@ -328,7 +332,6 @@ export class Http1Client {
         },
       };
       const socket = mine.socket;
-      socket.ref();
       writes?.started();
       untraced(() => {
         socket.cork();
@@ -355,6 +358,7 @@ export class Http1Client {
       return net.connect(options);
     });
     socket.setNoDelay(true);
+    socket.unref();
     const connection = new Connection(socket, (gone) => {
       this.open.delete(gone);
       const at = this.idle.indexOf(gone);
@@ -369,8 +373,26 @@ export class Http1Client {
       connection.socket.destroy();
       return;
     }
-    connection.socket.unref();
     this.idle.push(connection);
+  }
+
+  /** Opens a connection and closes it at once; `done` gets the connect error, if any (nothing after PROBE_TIMEOUT_MILLIS). */
+  probe(done: (error: (Error & { code?: string }) | undefined) => void): void {
+    const socket = untraced(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const net = require('net') as typeof import('net');
+      return net.connect({ host: this.host, port: this.port });
+    });
+    socket.unref();
+    socket.setTimeout(PROBE_TIMEOUT_MILLIS, () => socket.destroy());
+    socket.once('connect', () => {
+      socket.destroy();
+      done(undefined);
+    });
+    socket.once('error', (error) => {
+      socket.destroy();
+      done(error);
+    });
   }
 
   /** Closes every socket; later posts fail at once. */

@@ -32,6 +32,7 @@ export class OtlpHttpExporter extends HttpSpanExporter {
       contentType: json ? 'application/json' : 'application/x-protobuf',
       encode: json ? encodeOtlpJson : encodeOtlpProtoReusable,
       release: json ? undefined : releaseOtlpProto,
+      endpointVariable: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     });
   }
 }
@@ -55,7 +56,17 @@ function endpoint(env: Env, warnings: string[]): string {
   }
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   if (!base) return fallback;
-  if (isHttpUrl(base)) return base.replace(/\/+$/, '') + TRACES_PATH;
+  if (isHttpUrl(base)) {
+    const url = base.replace(/\/+$/, '') + TRACES_PATH;
+    // The specification says to append the path to this variable, always; a
+    // collector then answers 404 and nothing says why.
+    if (new URL(base).pathname.replace(/\/+$/, '').endsWith(TRACES_PATH)) {
+      warnings.push(
+        `OTEL_EXPORTER_OTLP_ENDPOINT=${JSON.stringify(base)} already ends in ${TRACES_PATH}, and ${TRACES_PATH} is appended to it: spans go to ${url}. Drop the suffix, or set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is) instead.`,
+      );
+    }
+    return url;
+  }
   warnings.push(`OTEL_EXPORTER_OTLP_ENDPOINT=${JSON.stringify(base)} is not an http(s) URL; using ${DEFAULT_OTLP_ENDPOINT}.`);
   return fallback;
 }

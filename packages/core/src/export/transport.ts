@@ -1,11 +1,15 @@
 // HTTP delivery shared by the OTLP and Zipkin exporters: one POST at a time,
 // retried with backoff on the answers that mean "try again later", always
 // inside the export timeout, never throwing, never traced, never keeping the
-// process alive by a timer. Requests go through the small HTTP/1.1 client in
-// http1.ts, not node:http: it costs far less per request, and its requests are
-// not the ones instrumentations see, so they are never traced (its socket work
-// also runs with tracing suppressed whenever a context is active).
+// process alive (its timers and sockets are unref'ed; an exit flush holds the
+// process for a bounded time instead, sdk.ts). A collector's back-off holds
+// every batch, not just the one it answered: nothing is sent until it is over.
+// Requests go through the small HTTP/1.1 client in http1.ts, not node:http: it
+// costs far less per request, and its requests are not the ones
+// instrumentations see, so they are never traced (its socket work also runs
+// with tracing suppressed whenever a context is active).
 import { now } from '../clock';
+import { log } from '../logger';
 import { ExportResult, ExportResultCode, ReadableSpan, Resource, SpanExporter } from '../types';
 import { VERSION } from '../version';
 import { Http1Client, Http1Result, WriteTracker } from './http1';
@@ -19,11 +23,16 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 5, initialBackoffMillis: 1000, maxBackoffMillis: 5000 };
 
+/** Longest pause a collector's Retry-After gets: a longer one is cut to this, so a misconfigured collector cannot stop export for hours. */
+const MAX_PAUSE_MILLIS = 60_000;
+
 /** Statuses OTLP/HTTP says are transient; everything else non-2xx is final. */
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 const USER_AGENT = `tracewire/${VERSION}`;
 const MAX_ERROR_BODY = 256;
+/** How long after start-up the endpoint is checked (a process that ends sooner is told by its exit flush). */
+const PROBE_DELAY_MILLIS = 200;
 
 export interface PostRequest {
   url: URL;
@@ -32,8 +41,10 @@ export interface PostRequest {
   /** Budget for all attempts and the waits between them. */
   timeoutMillis: number;
   retry: RetryPolicy;
-  /** Aborting cancels the wait before the next retry; the attempt in flight finishes. */
-  signal?: AbortSignal;
+  /** The collector's back-off, shared with the other batches: waited out before every attempt. */
+  backoff: Backoff;
+  /** Cuts the waits short (shutdown, process exit); the attempt in flight finishes. */
+  waits: Waits;
   /** Told when a write of `body` starts and when it is done (so its memory can be reused after). */
   writes?: WriteTracker;
 }
@@ -69,6 +80,70 @@ export function backoffMillis(retryIndex: number, policy: RetryPolicy, random: n
   return ceiling / 2 + (random * ceiling) / 2;
 }
 
+/** The pause after the `failures`-th retryable failure in a row (0-based): what the collector asked for, capped, else exponential backoff. */
+export function pauseMillis(retryAfterMillis: number | undefined, failures: number, policy: RetryPolicy, random: number = Math.random()): number {
+  if (retryAfterMillis !== undefined) return Math.min(retryAfterMillis, MAX_PAUSE_MILLIS);
+  return backoffMillis(failures, policy, random);
+}
+
+/**
+ * The collector's back-off, across batches: after an answer that means "try
+ * again later" (429, 502, 503, 504, a connection refused, reset or timed out)
+ * nothing is sent until the pause it asked for (Retry-After) or the
+ * exponential backoff of the failures in a row has passed.
+ */
+export class Backoff {
+  /** now() before which nothing is sent. */
+  private until = 0;
+  private failures = 0;
+
+  constructor(private readonly policy: RetryPolicy) {}
+
+  /** Milliseconds left of the pause; 0 when a request may go now. */
+  remaining(): number {
+    return this.until === 0 ? 0 : Math.max(0, this.until - now());
+  }
+
+  succeeded(): void {
+    this.failures = 0;
+    this.until = 0;
+  }
+
+  failed(retryAfterMillis: number | undefined): void {
+    this.until = Math.max(this.until, now() + pauseMillis(retryAfterMillis, this.failures++, this.policy));
+  }
+}
+
+/** The waits between attempts, all cut short at once when waiting no longer makes sense. */
+export class Waits {
+  /** Why no wait should start now ('exporter shut down', 'process exiting'), if so. */
+  stopped: string | undefined;
+  private readonly wakers = new Set<() => void>();
+
+  /** Resolves true after `ms`, or false as soon as the waits are stopped. */
+  sleep(ms: number): Promise<boolean> {
+    if (this.stopped !== undefined) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        this.wakers.delete(wake);
+        resolve(true);
+      }, ms);
+      timer.unref();
+      this.wakers.add(wake);
+    });
+  }
+
+  stop(why: string): void {
+    this.stopped = why;
+    for (const wake of this.wakers) wake();
+    this.wakers.clear();
+  }
+}
+
 /** Where a request went, without credentials or query (they may hold secrets). */
 function describe(url: URL): string {
   return `POST ${url.origin}${url.pathname}`;
@@ -102,44 +177,37 @@ function toAttemptResult(url: URL, result: Http1Result): AttemptResult {
   };
 }
 
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    timer.unref();
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** POSTs `body`, retrying transient failures with backoff until the budget runs out. Never rejects. */
+/** POSTs `body` once the back-off allows, retrying transient failures until the budget runs out. Never rejects. */
 export async function postWithRetry(request: PostRequest): Promise<PostOutcome> {
+  const { backoff, waits } = request;
   const deadline = now() + request.timeoutMillis;
   let attempts = 0;
+  let result: AttemptResult | undefined;
+  const giveUp = (why: string, pause: number): PostOutcome => {
+    if (result === undefined) {
+      const left = `${Math.ceil(pause / 1000)} s left`;
+      return { ok: false, attempts, error: new Error(`${describe(request.url)}: not sent during the back-off after a failed export (${left}; ${why})`) };
+    }
+    return { ok: false, attempts, statusCode: result.statusCode, error: new Error(`${result.error?.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${why})`) };
+  };
   for (;;) {
+    const pause = backoff.remaining();
+    if (pause > 0) {
+      // A server asking for more time than the budget has left is not retried
+      // early against its wishes: the batch fails now, later ones wait.
+      const why = waits.stopped ?? (now() + pause >= deadline ? `export timeout of ${request.timeoutMillis} ms reached` : undefined);
+      if (why !== undefined) return giveUp(why, pause);
+      if (!(await waits.sleep(pause))) return giveUp(waits.stopped ?? 'stopped', pause);
+    }
     attempts++;
-    const result = await attempt(request, Math.max(1, Math.ceil(deadline - now())));
-    if (!result.error) return { ok: true, attempts, statusCode: result.statusCode };
-    const fail = (why: string): PostOutcome => ({
-      ok: false,
-      attempts,
-      statusCode: result.statusCode,
-      error: new Error(`${result.error?.message}${why}`),
-    });
-    if (!result.retryable) return fail('');
-    if (attempts > request.retry.maxRetries) return fail(` (gave up after ${attempts} attempts)`);
-    const delay = result.retryAfterMillis ?? backoffMillis(attempts - 1, request.retry);
-    // A server asking for more time than the budget has left is not retried
-    // early against its wishes: the batch fails now and later batches try again.
-    if (now() + delay >= deadline) return fail(` (gave up after ${attempts} attempts: export timeout of ${request.timeoutMillis} ms reached)`);
-    if (!(await sleep(delay, request.signal))) return fail(' (exporter shut down; not retried)');
+    result = await attempt(request, Math.max(1, Math.ceil(deadline - now())));
+    if (!result.error) {
+      backoff.succeeded();
+      return { ok: true, attempts, statusCode: result.statusCode };
+    }
+    if (!result.retryable) return { ok: false, attempts, statusCode: result.statusCode, error: result.error };
+    backoff.failed(result.retryAfterMillis);
+    if (attempts > request.retry.maxRetries) return giveUp('retries exhausted', 0);
   }
 }
 
@@ -164,6 +232,15 @@ export interface HttpSpanExporterOptions {
   encode: (spans: readonly ReadableSpan[], resource: Resource) => Uint8Array | string;
   /** Called with what `encode` returned once nothing reads it any more (e.g. to reuse the memory). */
   release?: (encoded: Uint8Array) => void;
+  /** The variable that sets the endpoint, named when nothing listens there. */
+  endpointVariable?: string;
+}
+
+/** What to tell a user whose collector cannot be reached at start-up. Pure. */
+export function unreachableMessage(url: URL, error: Error & { code?: string }, endpointVariable: string | undefined): string {
+  const why = error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message);
+  const set = endpointVariable ? `set ${endpointVariable} to your collector's address` : "point the exporter at your collector's address";
+  return `nothing accepts connections at ${url.origin}${url.pathname} (${why}): spans will be dropped until a collector listens there; ${set}, or OTEL_TRACES_EXPORTER=none to stop exporting.`;
 }
 
 function gzipAsync(body: Uint8Array): Promise<Buffer> {
@@ -183,8 +260,10 @@ export class HttpSpanExporter implements SpanExporter {
   private readonly headerError: Error | undefined;
   private readonly retry: RetryPolicy;
   private shutDown = false;
-  /** Made at the first delivery: AbortController's module is not loaded for a process that never exports. */
-  private shutdownController: AbortController | undefined;
+  private readonly backoff: Backoff;
+  private readonly waits = new Waits();
+  /** Set once a delivery has started: the start-up check is then pointless. */
+  private delivered = false;
   private readonly inFlight = new Set<Promise<void>>();
 
   /** Throws on a URL that is not http(s): a configuration error, better found at start-up than per export. */
@@ -208,6 +287,35 @@ export class HttpSpanExporter implements SpanExporter {
       initialBackoffMillis: options.initialBackoffMillis ?? DEFAULT_RETRY.initialBackoffMillis,
       maxBackoffMillis: options.maxBackoffMillis ?? DEFAULT_RETRY.maxBackoffMillis,
     };
+    this.backoff = new Backoff(this.retry);
+  }
+
+  /** Milliseconds left of the collector's back-off: the processor holds batches until then. */
+  pausedMillis(): number {
+    return this.backoff.remaining();
+  }
+
+  /** While the process exits, a wait between attempts would only hold the exit: failures are final then. */
+  setExiting(exiting: boolean): void {
+    if (this.shutDown) return;
+    if (exiting) this.waits.stop('process exiting');
+    else this.waits.stopped = undefined;
+  }
+
+  /**
+   * Soon after start-up (on an unref'ed timer), opens a connection to the
+   * endpoint and says at once if none is accepted: a service would otherwise
+   * learn only at its first export, seconds later, that its spans go nowhere.
+   */
+  checkEndpointSoon(delayMillis: number = PROBE_DELAY_MILLIS): void {
+    const timer = setTimeout(() => {
+      if (this.shutDown || this.delivered) return;
+      this.client ??= new Http1Client(this.url, this.headers);
+      this.client.probe((error) => {
+        if (error !== undefined) log.warn(unreachableMessage(this.url, error, this.options.endpointVariable));
+      });
+    }, delayMillis);
+    timer.unref();
   }
 
   /** Spans acknowledged by the receiver, spans given up on, and retries made. */
@@ -242,21 +350,13 @@ export class HttpSpanExporter implements SpanExporter {
   /** Stops retries, lets the attempts in flight end (bounded by the timeout), closes sockets. */
   async shutdown(): Promise<void> {
     this.shutDown = true;
-    this.shutdownController?.abort();
+    this.waits.stop('exporter shut down');
     await Promise.all([...this.inFlight]);
     this.client?.destroy();
   }
 
-  private shutdownSignal(): AbortSignal {
-    if (this.shutdownController === undefined) {
-      this.shutdownController = new AbortController();
-      // A delivery that was encoding while shutdown() ran must not start retrying now.
-      if (this.shutDown) this.shutdownController.abort();
-    }
-    return this.shutdownController.signal;
-  }
-
   private async deliver(spans: readonly ReadableSpan[], resource: Resource): Promise<PostOutcome> {
+    this.delivered = true;
     const release = this.options.release;
     let encoded: Uint8Array | string;
     let body: Uint8Array;
@@ -288,7 +388,8 @@ export class HttpSpanExporter implements SpanExporter {
         body,
         timeoutMillis: this.options.timeoutMillis,
         retry: this.retry,
-        signal: this.shutdownSignal(),
+        backoff: this.backoff,
+        waits: this.waits,
         writes: lease,
       });
     } finally {

@@ -147,6 +147,7 @@ export class ZipkinExporter extends HttpSpanExporter {
       compression: options.compression ?? 'none',
       contentType: 'application/json',
       encode: (spans, resource) => JSON.stringify(toZipkinSpans(spans, resource)),
+      endpointVariable: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
     });
   }
 }
