@@ -1,8 +1,10 @@
 // Ended spans wait in a bounded queue and leave in batches, one export at a
-// time. A full queue drops (and counts) new spans instead of growing, so a dead
-// collector costs the app nothing but the spans.
+// time. The queue is bounded in spans and in bytes: a full queue drops (and
+// counts) new spans instead of growing, so a dead collector costs the app
+// nothing but the spans.
 import type { BatchConfig } from './config';
-import { log } from './logger';
+import { ExportReport } from './export/report';
+import { spanBytes } from './span';
 import { ExportResult, ExportResultCode, ReadableSpan, Resource, SpanExporter, SpanProcessor, TraceFlags } from './types';
 
 export interface BatchStats {
@@ -10,10 +12,14 @@ export interface BatchStats {
   exported: number;
   /** Spans dropped because the queue was full. */
   droppedQueueFull: number;
+  /** Spans dropped because they did not fit the queue's byte budget (TRACEWIRE_BSP_MAX_QUEUE_BYTES). */
+  droppedQueueBytes: number;
   /** Spans in batches the exporter reported failed (after its own retries). */
   failed: number;
   /** Spans waiting now. */
   queued: number;
+  /** Estimated bytes held now by waiting spans and the batch being exported (see spanBytes). */
+  queuedBytes: number;
 }
 
 /** Largest batch array made up front. */
@@ -25,19 +31,28 @@ export class BatchSpanProcessor implements SpanProcessor {
   // A batch is handed to the exporter as it is (no slice, no copy), and a
   // new tail starts when one fills, so nothing is moved per span.
   private full: ReadableSpan[][] = [];
+  /** The estimated bytes of each batch in `full`. */
+  private fullBytes: number[] = [];
   private tail: ReadableSpan[];
   /** Spans in `tail` (its length is its capacity until it is handed out). */
   private tailCount = 0;
+  private tailBytes = 0;
   private queued = 0;
+  /** Bytes of the spans waiting and of the batch in flight (a batch's bytes leave when its export is done). */
+  private queuedBytes = 0;
   /** Schedule-delay timer for a partial batch. */
   private timer: NodeJS.Timeout | undefined;
   /** Pending "export the full batches now" callback. */
   private immediate: NodeJS.Immediate | undefined;
   private exporting: Promise<void> | undefined;
   private isShutdown = false;
-  private readonly stats_ = { exported: 0, droppedQueueFull: 0, failed: 0 };
+  private readonly stats_ = { exported: 0, droppedQueueFull: 0, droppedQueueBytes: 0, failed: 0 };
   private readonly maxQueueSize: number;
+  private readonly maxQueueBytes: number;
   private readonly batchSize: number;
+  /** Said at the first drop of each kind (made once: drops happen per span). */
+  private readonly queueFullMessage: string;
+  private readonly queueBytesMessage: string;
   private readonly exportNext = (): void => {
     this.immediate = undefined;
     this.pump();
@@ -48,9 +63,13 @@ export class BatchSpanProcessor implements SpanProcessor {
     private readonly exporter: SpanExporter,
     private readonly resource: Resource,
     private readonly config: BatchConfig,
+    private readonly report: ExportReport = new ExportReport(),
   ) {
     this.maxQueueSize = config.maxQueueSize;
+    this.maxQueueBytes = config.maxQueueBytes;
     this.batchSize = Math.max(1, Math.min(config.maxExportBatchSize, config.maxQueueSize));
+    this.queueFullMessage = `span queue full (OTEL_BSP_MAX_QUEUE_SIZE=${this.maxQueueSize}); dropping spans until the exporter catches up.`;
+    this.queueBytesMessage = `span queue over its byte budget (TRACEWIRE_BSP_MAX_QUEUE_BYTES=${this.maxQueueBytes}); dropping spans until the exporter catches up.`;
     this.tail = this.newTail();
   }
 
@@ -59,30 +78,44 @@ export class BatchSpanProcessor implements SpanProcessor {
     return new Array<ReadableSpan>(Math.min(this.batchSize, PREALLOCATE_MAX));
   }
 
-  /** Hands the tail out as a batch (trimmed to its spans) and starts a new one. */
+  /** Hands the tail out as a batch (trimmed to its spans) and starts a new one; read tailBytes first. */
   private takeTail(): ReadableSpan[] {
     const batch = this.tail;
     if (batch.length !== this.tailCount) batch.length = this.tailCount;
     this.tail = this.newTail();
     this.tailCount = 0;
+    this.tailBytes = 0;
     return batch;
   }
 
   get stats(): BatchStats {
-    return { ...this.stats_, queued: this.queued };
+    return { ...this.stats_, queued: this.queued, queuedBytes: this.queuedBytes };
+  }
+
+  /** Spans are waiting or an export is in flight: an exit should flush. */
+  get busy(): boolean {
+    return this.queued > 0 || this.exporting !== undefined;
   }
 
   onEnd(span: ReadableSpan): void {
     if (this.isShutdown || (span.traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (this.queued >= this.maxQueueSize) {
-      if (this.stats_.droppedQueueFull++ === 0) {
-        log.warn(`span queue full (OTEL_BSP_MAX_QUEUE_SIZE=${this.maxQueueSize}); dropping spans until the exporter catches up.`);
-      }
+      this.stats_.droppedQueueFull++;
+      this.report.dropped('queue full', this.queueFullMessage);
+      return;
+    }
+    const bytes = spanBytes(span);
+    if (this.queuedBytes + bytes > this.maxQueueBytes) {
+      this.stats_.droppedQueueBytes++;
+      this.report.dropped('queue byte budget full', this.queueBytesMessage);
       return;
     }
     this.queued++;
+    this.queuedBytes += bytes;
+    this.tailBytes += bytes;
     this.tail[this.tailCount] = span;
     if (++this.tailCount >= this.batchSize) {
+      this.fullBytes.push(this.tailBytes);
       this.full.push(this.takeTail());
       // An export in flight picks up full batches when it completes.
       if (this.exporting === undefined && this.immediate === undefined) {
@@ -120,11 +153,11 @@ export class BatchSpanProcessor implements SpanProcessor {
     }
   }
 
-  private armTimer(): void {
+  private armTimer(delayMillis: number = this.config.scheduleDelayMillis): void {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.pump();
-    }, this.config.scheduleDelayMillis);
+    }, delayMillis);
     // Waiting spans never keep the process alive; exit paths flush them.
     this.timer.unref();
   }
@@ -134,6 +167,14 @@ export class BatchSpanProcessor implements SpanProcessor {
   private pump(): void {
     if (this.exporting !== undefined || this.isShutdown) return;
     if (this.full.length > 0 || (this.timer === undefined && this.tailCount > 0)) {
+      // The receiver asked for a back-off: nothing leaves until it is over; what
+      // does not fit in the queue meanwhile is dropped and counted.
+      const pause = this.exporter.pausedMillis?.() ?? 0;
+      if (pause > 0) {
+        if (this.timer !== undefined) clearTimeout(this.timer);
+        this.armTimer(pause);
+        return;
+      }
       void this.exportOne().then(this.afterExport);
     }
   }
@@ -152,8 +193,12 @@ export class BatchSpanProcessor implements SpanProcessor {
   private exportOne(): Promise<void> {
     if (this.exporting) return this.exporting;
     let batch: ReadableSpan[];
-    if (this.full.length > 0) batch = this.full.shift() as ReadableSpan[];
-    else if (this.tailCount > 0) {
+    let bytes: number;
+    if (this.full.length > 0) {
+      batch = this.full.shift() as ReadableSpan[];
+      bytes = this.fullBytes.shift() as number;
+    } else if (this.tailCount > 0) {
+      bytes = this.tailBytes;
       batch = this.takeTail();
       if (this.timer !== undefined) {
         clearTimeout(this.timer);
@@ -161,7 +206,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       }
     } else return Promise.resolve();
     this.queued -= batch.length;
-    const exporting = this.send(batch);
+    const exporting = this.send(batch, bytes);
     this.exporting = exporting;
     void exporting.then(() => {
       if (this.exporting === exporting) this.exporting = undefined;
@@ -169,17 +214,18 @@ export class BatchSpanProcessor implements SpanProcessor {
     return exporting;
   }
 
-  private send(batch: ReadableSpan[]): Promise<void> {
+  private send(batch: ReadableSpan[], bytes: number): Promise<void> {
     return new Promise<void>((resolve) => {
       let settled = false;
       const finish = (result: ExportResult): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timeout);
+        this.queuedBytes -= bytes;
         if (result.code === ExportResultCode.SUCCESS) this.stats_.exported += batch.length;
         else {
-          if (this.stats_.failed === 0) log.warn(`export of ${batch.length} spans failed: ${result.error?.message ?? 'unknown error'} (further failures are counted, not logged)`);
           this.stats_.failed += batch.length;
+          this.report.failed(batch.length, result.error);
         }
         resolve();
       };

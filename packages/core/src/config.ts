@@ -7,6 +7,8 @@ export type Env = Record<string, string | undefined>;
 
 export interface BatchConfig {
   maxQueueSize: number;
+  /** Budget for what queued and exporting spans hold, estimated (see spanBytes in span.ts). */
+  maxQueueBytes: number;
   maxExportBatchSize: number;
   scheduleDelayMillis: number;
   exportTimeoutMillis: number;
@@ -24,6 +26,15 @@ export interface Config {
   logLevel: string | undefined;
   warnings: string[];
 }
+
+/**
+ * 64 MiB: 2048 ordinary spans (under 1 KiB each) fill a few MiB, so the count
+ * limit binds first in normal traffic; spans full of long values (up to
+ * 128 × 8 KiB of attributes each, more with events) would otherwise let the
+ * queue reach gigabytes, past a default Node heap. OpenTelemetry has no such
+ * variable.
+ */
+const DEFAULT_MAX_QUEUE_BYTES = 64 * 1024 * 1024;
 
 function integer(env: Env, name: string, fallback: number, warnings: string[], min = 0): number {
   const raw = env[name];
@@ -51,6 +62,7 @@ export function configFromEnv(env: Env = process.env): Config {
   const sampler = samplerFromEnv(env.OTEL_TRACES_SAMPLER, env.OTEL_TRACES_SAMPLER_ARG, (m) => warnings.push(m));
   const batch: BatchConfig = {
     maxQueueSize: integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, warnings, 1),
+    maxQueueBytes: integer(env, 'TRACEWIRE_BSP_MAX_QUEUE_BYTES', DEFAULT_MAX_QUEUE_BYTES, warnings, 1),
     maxExportBatchSize: integer(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, warnings, 1),
     scheduleDelayMillis: integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, warnings),
     exportTimeoutMillis: integer(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30000, warnings, 1),

@@ -1,4 +1,5 @@
 import { BatchSpanProcessor } from '../src/batch';
+import { spanBytes } from '../src/span';
 import { ExportResult, ExportResultCode, ReadableSpan, Resource, SpanExporter } from '../src/types';
 
 const resource: Resource = { attributes: { 'service.name': 'batch-test' } };
@@ -53,8 +54,9 @@ class ControlledExporter implements SpanExporter {
   }
 }
 
-const config = (over: Partial<{ maxQueueSize: number; maxExportBatchSize: number; scheduleDelayMillis: number; exportTimeoutMillis: number }> = {}) => ({
+const config = (over: Partial<{ maxQueueSize: number; maxQueueBytes: number; maxExportBatchSize: number; scheduleDelayMillis: number; exportTimeoutMillis: number }> = {}) => ({
   maxQueueSize: 2048,
+  maxQueueBytes: 64 * 1024 * 1024,
   maxExportBatchSize: 512,
   scheduleDelayMillis: 5000,
   exportTimeoutMillis: 30000,
@@ -76,7 +78,7 @@ describe('BatchSpanProcessor', () => {
     expect(exporter.batches).toEqual([['s0', 's1', 's2'], ['s3', 's4', 's5']]);
     await bsp.forceFlush();
     expect(exporter.batches[2]).toEqual(['s6']);
-    expect(bsp.stats).toEqual({ exported: 7, droppedQueueFull: 0, failed: 0, queued: 0 });
+    expect(bsp.stats).toEqual({ exported: 7, droppedQueueFull: 0, droppedQueueBytes: 0, failed: 0, queued: 0, queuedBytes: 0 });
   });
 
   it('exports a partial batch after the schedule delay', async () => {
@@ -108,6 +110,60 @@ describe('BatchSpanProcessor', () => {
     expect(exporter.maxInFlight).toBe(1);
     expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/span queue full \(OTEL_BSP_MAX_QUEUE_SIZE=10\)/);
     exporter.release();
+  });
+
+  it('drops and counts spans beyond the byte budget, naming its variable', async () => {
+    const exporter = new ControlledExporter('hold');
+    const size = spanBytes(fakeSpan(10));
+    const bsp = new BatchSpanProcessor(exporter, resource, config({ maxQueueBytes: 3 * size + size / 2 }));
+    for (let i = 10; i < 20; i++) bsp.onEnd(fakeSpan(i));
+    expect(bsp.stats).toMatchObject({ queued: 3, queuedBytes: 3 * size, droppedQueueBytes: 7, droppedQueueFull: 0 });
+    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(
+      new RegExp(`span queue over its byte budget \\(TRACEWIRE_BSP_MAX_QUEUE_BYTES=${3 * size + size / 2}\\)`),
+    );
+  });
+
+  it('a span bigger than the whole budget is dropped, even into an empty queue', () => {
+    const bsp = new BatchSpanProcessor(new ControlledExporter('hold'), resource, config({ maxQueueBytes: 10_000 }));
+    bsp.onEnd({ ...fakeSpan(1), attributes: { big: 'x'.repeat(10_000) } });
+    bsp.onEnd(fakeSpan(2));
+    expect(bsp.stats).toMatchObject({ queued: 1, droppedQueueBytes: 1 });
+  });
+
+  it('a batch\'s bytes leave the budget when its export is done, not when it is handed out', async () => {
+    const exporter = new ControlledExporter('hold');
+    const size = spanBytes(fakeSpan(10));
+    const bsp = new BatchSpanProcessor(exporter, resource, config({ maxQueueBytes: 4 * size, maxExportBatchSize: 2 }));
+    for (let i = 10; i < 14; i++) bsp.onEnd(fakeSpan(i));
+    await new Promise((r) => setImmediate(r));
+    // One batch is with the exporter, one waits: both still count.
+    expect(exporter.inFlight).toBe(1);
+    expect(bsp.stats).toMatchObject({ queued: 2, queuedBytes: 4 * size });
+    bsp.onEnd(fakeSpan(14));
+    expect(bsp.stats.droppedQueueBytes).toBe(1);
+    exporter.release();
+    await new Promise((r) => setImmediate(r));
+    // The first batch is done; the second is now the one in flight.
+    expect(bsp.stats).toMatchObject({ exported: 2, queued: 0, queuedBytes: 2 * size });
+    bsp.onEnd(fakeSpan(15));
+    expect(bsp.stats).toMatchObject({ queued: 1, queuedBytes: 3 * size, droppedQueueBytes: 1 });
+    exporter.release();
+    const flushed = bsp.forceFlush();
+    await new Promise((r) => setImmediate(r));
+    exporter.release();
+    await flushed;
+    expect(bsp.stats).toMatchObject({ exported: 5, queued: 0, queuedBytes: 0 });
+  });
+
+  it('a failed or timed-out export gives its bytes back too', async () => {
+    const failing = new BatchSpanProcessor(new ControlledExporter('fail'), resource, config());
+    failing.onEnd(fakeSpan(1));
+    await failing.forceFlush();
+    expect(failing.stats).toMatchObject({ failed: 1, queuedBytes: 0 });
+    const hanging = new BatchSpanProcessor(new ControlledExporter('hold'), resource, config({ exportTimeoutMillis: 20 }));
+    hanging.onEnd(fakeSpan(1));
+    await hanging.forceFlush();
+    expect(hanging.stats).toMatchObject({ failed: 1, queuedBytes: 0 });
   });
 
   it('keeps one export in flight at a time', async () => {

@@ -9,7 +9,7 @@ describe('configFromEnv', () => {
     const config = configFromEnv({});
     expect(config.disabled).toBe(false);
     expect(config.exporter).toBe('otlp');
-    expect(config.batch).toEqual({ maxQueueSize: 2048, maxExportBatchSize: 512, scheduleDelayMillis: 5000, exportTimeoutMillis: 30000 });
+    expect(config.batch).toEqual({ maxQueueSize: 2048, maxQueueBytes: 64 * 1024 * 1024, maxExportBatchSize: 512, scheduleDelayMillis: 5000, exportTimeoutMillis: 30000 });
     expect(config.limits.attributeCountLimit).toBe(128);
     expect(config.limits.eventCountLimit).toBe(128);
     expect(config.sampler.description).toBe('ParentBased{root=AlwaysOnSampler}');
@@ -21,6 +21,7 @@ describe('configFromEnv', () => {
       OTEL_SDK_DISABLED: 'TRUE',
       OTEL_TRACES_EXPORTER: 'console',
       OTEL_BSP_MAX_QUEUE_SIZE: '10',
+      TRACEWIRE_BSP_MAX_QUEUE_BYTES: '1048576',
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '5',
       OTEL_BSP_SCHEDULE_DELAY: '100',
       OTEL_BSP_EXPORT_TIMEOUT: '2000',
@@ -30,7 +31,7 @@ describe('configFromEnv', () => {
     });
     expect(config.disabled).toBe(true);
     expect(config.exporter).toBe('console');
-    expect(config.batch).toEqual({ maxQueueSize: 10, maxExportBatchSize: 5, scheduleDelayMillis: 100, exportTimeoutMillis: 2000 });
+    expect(config.batch).toEqual({ maxQueueSize: 10, maxQueueBytes: 1048576, maxExportBatchSize: 5, scheduleDelayMillis: 100, exportTimeoutMillis: 2000 });
     expect(config.limits.attributeCountLimit).toBe(7);
     expect(config.sampler.description).toBe('AlwaysOffSampler');
     expect(config.propagators).toBe('b3');
@@ -40,6 +41,8 @@ describe('configFromEnv', () => {
     [{ OTEL_BSP_MAX_QUEUE_SIZE: 'lots' }, /OTEL_BSP_MAX_QUEUE_SIZE="lots" is not a whole number >= 1; using 2048/],
     [{ OTEL_BSP_MAX_QUEUE_SIZE: '0' }, /OTEL_BSP_MAX_QUEUE_SIZE="0"/],
     [{ OTEL_BSP_SCHEDULE_DELAY: '-5' }, /OTEL_BSP_SCHEDULE_DELAY="-5"/],
+    [{ TRACEWIRE_BSP_MAX_QUEUE_BYTES: '64MiB' }, /TRACEWIRE_BSP_MAX_QUEUE_BYTES="64MiB" is not a whole number >= 1; using 67108864/],
+    [{ TRACEWIRE_BSP_MAX_QUEUE_BYTES: '0' }, /TRACEWIRE_BSP_MAX_QUEUE_BYTES="0"/],
     [{ OTEL_TRACES_EXPORTER: 'jaeger' }, /OTEL_TRACES_EXPORTER="jaeger" is not supported/],
     [{ OTEL_BSP_MAX_QUEUE_SIZE: '4', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '8' }, /larger than OTEL_BSP_MAX_QUEUE_SIZE/],
   ])('warns clearly on %p', (env, message) => {
