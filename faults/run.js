@@ -10,7 +10,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync, fork } = require('node:child_process');
+const { execFileSync, fork, spawnSync } = require('node:child_process');
 const { pinning, pinSelf, SERVER_CPU } = require('../bench/lib/cpus');
 const { startLoadSession } = require('../bench/lib/load-session');
 const { startCollector, SLOW_MS, RETRY_AFTER_SECONDS, FLAP_MS } = require('./collector');
@@ -31,7 +31,9 @@ const FAULT_SECONDS = QUICK ? 6 : 20;
 const UP_SECONDS = QUICK ? 8 : 12;
 const CONNECTIONS = 20;
 /** The whole run is killed past this, whatever happens. */
-const WATCHDOG_MS = 9 * 60 * 1000;
+const WATCHDOG_MS = 12 * 60 * 1000;
+/** Hostile and valid trace headers through extract → inject and real servers (scripts/fuzz-headers.js). */
+const FUZZ_CASES = QUICK ? 5000 : 100000;
 const SAMPLE_MS = 200;
 const RESULTS = path.join(__dirname, 'results', QUICK ? 'latest-quick.md' : 'latest.md');
 const ROOT = path.join(__dirname, '..');
@@ -260,6 +262,10 @@ async function main() {
     }
     const results = [{ ...baseline, title: 'up' }, ...rows];
     const verdicts = checks(rows, baseline);
+    log(`header fuzzer: ${FUZZ_CASES} cases…`);
+    const fuzz = spawnSync(process.execPath, [path.join(__dirname, '..', 'scripts', 'fuzz-headers.js'), `--cases=${FUZZ_CASES}`], { encoding: 'utf8' });
+    const fuzzLines = `${fuzz.stdout}${fuzz.stderr}`.trim().split('\n');
+    verdicts.push({ ok: fuzz.status === 0, text: `header fuzzer, ${FUZZ_CASES} cases: ${fuzz.status === 0 ? 'no throw, every outgoing header valid, heap bounded' : 'FAILED (below)'}` });
     const m = os.cpus();
     const heading = `tracewire fault run — ${new Date().toISOString()}, node ${process.version}, ${m.length} × ${m[0] && m[0].model}, ${pinning.pinned ? pinning.reason : `not pinned (${pinning.reason})`}`;
     const method =
@@ -277,6 +283,12 @@ async function main() {
       table(results),
       '',
       ...verdicts.map((v) => `- ${v.ok ? '✓' : '✗'} ${v.text}`),
+      '',
+      'Header fuzzer:',
+      '',
+      '```',
+      ...fuzzLines,
+      '```',
       '',
       'What the app said on stderr (tracewire\'s messages):',
       '',
