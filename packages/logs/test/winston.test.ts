@@ -133,19 +133,22 @@ describe.each(VERSIONS)('$name', ({ pkg, minor, metadata }) => {
       expect(JSON.parse(writes[0])).toEqual({ level: 'info', message: 'own ids', trace_id: 'from-call', span_id: context.spanId, trace_flags: '01' });
     });
 
-    (metadata ? it : it.skip)('so are defaultMeta’s fields and a child’s metadata', async () => {
-      const { stream, writes } = sink();
-      const target = logger(stream, { defaultMeta: { span_id: 'from-default-meta' } }).child({ trace_flags: 'from-child' });
-      const { context } = inSpan(() => target.info('metadata ids'));
-      await settle();
-      expect(JSON.parse(writes[0])).toEqual({
-        level: 'info',
-        message: 'metadata ids',
-        trace_id: context.traceId,
-        span_id: 'from-default-meta',
-        trace_flags: 'from-child',
+    // winston 3.0 has neither defaultMeta nor child(): the case exists from the versions that do.
+    if (metadata) {
+      it('so are defaultMeta’s fields and a child’s metadata', async () => {
+        const { stream, writes } = sink();
+        const target = logger(stream, { defaultMeta: { span_id: 'from-default-meta' } }).child({ trace_flags: 'from-child' });
+        const { context } = inSpan(() => target.info('metadata ids'));
+        await settle();
+        expect(JSON.parse(writes[0])).toEqual({
+          level: 'info',
+          message: 'metadata ids',
+          trace_id: context.traceId,
+          span_id: 'from-default-meta',
+          trace_flags: 'from-child',
+        });
       });
-    });
+    }
 
     it('never adds fields to what the caller passed: meta, an info object, an Error', async () => {
       const { stream } = sink();
