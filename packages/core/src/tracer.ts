@@ -131,13 +131,21 @@ function applyOptions(span: Span, options: SpanOptions): void {
   if (options.links) for (const link of options.links) span.addLink(link);
 }
 
-/** Records a thrown value on a span the way trace.span() does. */
-export function recordError(span: Span, error: unknown): void {
+/**
+ * Records a thrown value on a span the way trace.span() does: an `exception`
+ * event, status ERROR with its message, and error.type. `rewrite` may change
+ * the exception attributes first (a database driver masks the values an error
+ * message quotes); the status message is the rewritten one.
+ */
+export function recordError(span: Span, error: unknown, rewrite?: (attributes: Attributes) => void): void {
   if (!span.isRecording()) return;
   const attrs = exceptionAttributes(error);
-  span.recordException(error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: typeof attrs['exception.message'] === 'string' ? attrs['exception.message'] : undefined });
-  span.setAttribute('error.type', typeof attrs['exception.type'] === 'string' ? attrs['exception.type'] : '_OTHER');
+  if (rewrite !== undefined) rewrite(attrs);
+  span.addEvent('exception', attrs);
+  const message = attrs['exception.message'];
+  span.setStatus({ code: SpanStatusCode.ERROR, message: typeof message === 'string' ? message : undefined });
+  const type = attrs['exception.type'];
+  span.setAttribute('error.type', typeof type === 'string' ? type : '_OTHER');
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

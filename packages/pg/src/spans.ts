@@ -5,7 +5,6 @@ import {
   Attributes,
   Context,
   currentSdk,
-  exceptionAttributes,
   getTracer,
   isSuppressed,
   log,
@@ -15,7 +14,6 @@ import {
   Span,
   SpanKind,
   SpanOptions,
-  SpanStatusCode,
 } from '@tracewire/core';
 import { BoundedCache } from './cache';
 import {
@@ -163,17 +161,14 @@ export function recordDatabaseError(span: Span, error: unknown, captureErrorValu
     recordError(span, error);
     return code;
   }
-  const attributes = exceptionAttributes(error);
   const where = (error as { where?: unknown }).where;
-  const message = attributes['exception.message'];
-  const masked = typeof message === 'string' ? maskErrorValues(message, code, where) : undefined;
-  if (masked !== undefined) attributes['exception.message'] = masked;
-  const stack = attributes['exception.stacktrace'];
-  if (typeof stack === 'string') attributes['exception.stacktrace'] = maskErrorStack(stack, message, code, where);
-  span.addEvent('exception', attributes);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: masked });
-  const type = attributes['exception.type'];
-  span.setAttribute(ERROR_TYPE, typeof type === 'string' ? type : '_OTHER');
+  recordError(span, error, (attributes) => {
+    const message = attributes['exception.message'];
+    if (typeof message !== 'string') return;
+    attributes['exception.message'] = maskErrorValues(message, code, where);
+    const stack = attributes['exception.stacktrace'];
+    if (typeof stack === 'string') attributes['exception.stacktrace'] = maskErrorStack(stack, message, code, where);
+  });
   return code;
 }
 
